@@ -1,0 +1,40 @@
+"""Gunicorn settings shared by the container image and `make serve`.
+
+Every value can be overridden with an environment variable of the same name in capitals
+prefixed by GUNICORN_ (e.g. GUNICORN_WORKERS=5).
+"""
+
+import multiprocessing
+import os
+import sys
+
+wsgi_app = "newsroom.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A request that takes longer than this is stuck; kill the worker rather than queue behind it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take the site down.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = 500
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
+
+
+def on_starting(server):
+    """Refuse to start with a one-line message when the configuration is wrong."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    from django.conf import settings
+
+    from newsroom.env import ConfigError
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loading the settings module validates it
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,96 @@
+"""A Redis cache backend that degrades to "no cache" instead of failing requests.
+
+Django's RedisCache raises ConnectionError on every call while Redis is down, which would
+turn a cache outage into a site outage. This backend logs the first failure, then skips
+Redis for a short cool-down (so each request does not wait for a connect timeout), and
+answers as an empty cache would: reads miss, writes are dropped.
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+COOL_DOWN_SECONDS = 2.0
+
+
+class CacheUnavailable(Exception):
+    """Redis did not answer (used by the health check)."""
+
+
+class TolerantRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    # --- circuit breaker ---------------------------------------------------------------
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _trip(self, exc: Exception) -> None:
+        with self._lock:
+            first = self._available()
+            self._down_until = time.monotonic() + COOL_DOWN_SECONDS
+        if first:
+            logger.warning("Redis unavailable, serving without cache: %s", exc)
+
+    def _call(self, method: str, default, *args, **kwargs):
+        if not self._available():
+            return default
+        try:
+            return getattr(super(), method)(*args, **kwargs)
+        except RedisError as exc:
+            self._trip(exc)
+            return default
+
+    def ping(self) -> None:
+        """Raise CacheUnavailable unless Redis answers now (ignores the cool-down)."""
+        try:
+            self._cache.get_client(write=True).ping()
+        except RedisError as exc:
+            self._trip(exc)
+            raise CacheUnavailable(str(exc)) from exc
+
+    # --- the cache API, each call tolerant ---------------------------------------------
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", False, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._call("set", None, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        # A missing key raises ValueError in Django's API; an unreachable Redis must not
+        # look like a missing key, so the caller sees None and decides.
+        return self._call("incr", None, key, delta, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", list(data), data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._call("clear", False)

@@ -1,0 +1,241 @@
+"""Settings for Newsroom, read from environment variables (and `.env` when present).
+
+With nothing configured the site runs in development mode on SQLite with a local-memory
+cache. Production (`DEBUG=0`) refuses to start until the variables that keep it safe are
+set; see docs/configuration.md for the full list.
+"""
+
+import os
+import zoneinfo
+from pathlib import Path
+
+import dj_database_url
+from dotenv import load_dotenv
+
+from newsroom.env import ConfigError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# ENV_FILE= (empty) disables the .env file, which tests use to see only what they set.
+_env_file = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    load_dotenv(_env_file, override=False)
+
+DEBUG = env_bool("DEBUG", default=True)
+
+# --- Secrets and hosts -------------------------------------------------------------------
+
+_INSECURE_KEY_PREFIX = "insecure-development-key"
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigError(
+            "SECRET_KEY must be set when DEBUG is off (generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    SECRET_KEY = f"{_INSECURE_KEY_PREFIX}-do-not-use-in-production"
+elif not DEBUG and (SECRET_KEY.startswith(_INSECURE_KEY_PREFIX) or len(SECRET_KEY) < 40):
+    raise ConfigError("SECRET_KEY is too short or a development key: use 50 random characters.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ConfigError("ALLOWED_HOSTS must be set when DEBUG is off (e.g. news.example.com).")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+SITE_NAME = env_str("SITE_NAME", "The Newsroom")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ConfigError(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}.")
+
+# --- Applications ------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
+    "taggit",
+    "newsroom",
+    "authors",
+    "articles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "newsroom.urls"
+WSGI_APPLICATION = "newsroom.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "newsroom.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    _url_help = "expected e.g. postgres://user:password@127.0.0.1:5432/newsroom"
+    if DATABASE_URL.split("://", 1)[0] not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+        raise ConfigError(f"DATABASE_URL must start with postgres:// or sqlite:// ({_url_help}).")
+    try:
+        _db = dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 300),
+            conn_health_checks=True,
+        )
+    except Exception as exc:  # dj-database-url raises several kinds; all mean "bad URL".
+        raise ConfigError(
+            f"DATABASE_URL is not a valid database URL: {exc} ({_url_help})."
+        ) from None
+    if not _db.get("NAME"):
+        raise ConfigError(f"DATABASE_URL names no database ({_url_help}).")
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast instead of hanging when PostgreSQL is down or restarting.
+        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES = {"default": _db}
+else:
+    _sqlite_path = Path(env_str("SQLITE_PATH", str(BASE_DIR / "var" / "newsroom.sqlite3")))
+    _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _sqlite_path,
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache -------------------------------------------------------------------------------
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "newsroom"),
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# --- Authentication ----------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- Internationalisation ----------------------------------------------------------------
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ConfigError(
+        f"TIME_ZONE {TIME_ZONE!r} is not a known time zone (e.g. Europe/London)."
+    ) from None
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media files --------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed, compressed names in production; plain files while developing and testing.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Media is served by Django only while developing; in production the proxy or object
+# storage serves it (see docs/deployment.md).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+
+# --- Security ----------------------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Health checks come from the orchestrator over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# The proxy in front of us (its addresses) is the only one whose X-Forwarded-* we believe.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Logging -----------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,79 @@
+"""Helpers for tests that run the project in a subprocess (settings, gunicorn)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The current environment without any Newsroom configuration, plus `overrides`."""
+    names = {
+        "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
+        "REDIS_URL", "MEDIA_ROOT", "STATIC_ROOT", "TIME_ZONE", "SITE_URL", "SITE_NAME",
+        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS",
+    }  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env["ENV_FILE"] = ""
+    env["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
+    env.update(overrides)
+    return env
+
+
+def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for_subprocess(tmp_path: Path) -> str:
+    """A URL a subprocess can use to reach the database this test run uses."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = settings["USER"] or "postgres"
+        password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+        host = settings["HOST"] or "127.0.0.1"
+        port = settings["PORT"] or 5432
+        return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+    return f"sqlite:///{tmp_path / 'subprocess.sqlite3'}"
+
+
+def wait_for_http(url: str, *, timeout: float = 30.0, process=None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"server exited early: {process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def fetch(url: str, headers: dict[str, str] | None = None):
+    """(status, headers, body) for a GET, without raising on 4xx/5xx."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()

@@ -1,0 +1,98 @@
+"""The container's command — gunicorn with production settings — really serves the site."""
+
+import json
+import secrets
+import subprocess
+
+import pytest
+
+from tests.support import (
+    ROOT,
+    VENV_BIN,
+    clean_env,
+    database_url_for_subprocess,
+    fetch,
+    free_port,
+    manage,
+    wait_for_http,
+)
+
+
+def gunicorn_command(port: int) -> list[str]:
+    """The container's command, bound to a free loopback port."""
+    return [
+        str(VENV_BIN / "gunicorn"),
+        "--config",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+
+
+@pytest.fixture
+def production_env(tmp_path, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        database_url = database_url_for_subprocess(tmp_path)
+    env = clean_env(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url,
+        STATIC_ROOT=str(tmp_path / "static"),
+        MEDIA_ROOT=str(tmp_path / "media"),
+        SECURE_SSL_REDIRECT="0",
+        GUNICORN_WORKERS="2",
+    )
+    for command in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"]):
+        result = manage(*command, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+    return env
+
+
+def test_gunicorn_serves_healthz_and_hashed_static_files_with_production_settings(
+    production_env, tmp_path
+):
+    port = free_port()
+    server = subprocess.Popen(
+        gunicorn_command(port),
+        cwd=ROOT,
+        env=production_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", process=server)
+
+        status, headers, body = fetch(f"{base}/healthz")
+        assert status == 200
+        assert json.loads(body)["status"] == "ok"
+
+        manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+        hashed = manifest["paths"]["css/site.css"]
+        assert hashed != "css/site.css"
+        status, headers, _ = fetch(f"{base}/static/{hashed}", {"Accept-Encoding": "gzip"})
+        assert status == 200
+        assert headers["Content-Encoding"] == "gzip"  # WhiteNoise's pre-compressed copy
+        assert "immutable" in headers["Cache-Control"]
+
+        # Production mode: no debug pages, unknown hosts refused.
+        status, _, body = fetch(f"{base}/no-such-page/")
+        assert status == 404
+        assert b"Traceback" not in body and b"URLconf" not in body
+        status, _, _ = fetch(f"{base}/healthz", {"Host": "evil.example.com"})
+        assert status == 400
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_gunicorn_refuses_to_start_without_a_secret_key(production_env):
+    env = {**production_env, "SECRET_KEY": ""}
+    result = subprocess.run(
+        gunicorn_command(free_port()), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "Configuration error: SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr

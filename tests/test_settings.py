@@ -1,0 +1,71 @@
+"""The settings module refuses unsafe or malformed configuration with one clear line."""
+
+import secrets
+
+import pytest
+
+from tests.support import clean_env, manage
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "news.example.com",
+}
+
+
+def assert_one_line_error(result, *words):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = clean_env(**{**PRODUCTION, "SECRET_KEY": ""})
+    assert_one_line_error(manage("check", env=env), "SECRET_KEY")
+
+
+def test_production_refuses_a_short_development_secret_key():
+    env = clean_env(**{**PRODUCTION, "SECRET_KEY": "changeme"})
+    assert_one_line_error(manage("check", env=env), "SECRET_KEY")
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = clean_env(**{**PRODUCTION, "ALLOWED_HOSTS": ""})
+    assert_one_line_error(manage("check", env=env), "ALLOWED_HOSTS")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres//missing-colon",
+        "mysql-ish://x/y",
+        "postgres://user@host:5432/",
+        "postgres://u@h:port/db",
+    ],
+)
+def test_malformed_database_url_gets_a_clear_message(url):
+    assert_one_line_error(manage("check", env=clean_env(DATABASE_URL=url)), "DATABASE_URL")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEBUG", "maybe"), ("TIME_ZONE", "Mars/Olympus"), ("SITE_URL", "news.example.com"),
+     ("REDIS_URL", "localhost:6379")],
+)  # fmt: skip
+def test_malformed_variables_are_named(name, value):
+    assert_one_line_error(manage("check", env=clean_env(**{name: value})), name)
+
+
+def test_development_defaults_need_no_configuration(tmp_path):
+    result = manage("check", env=clean_env(SQLITE_PATH=str(tmp_path / "db.sqlite3")))
+    assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_is_clean_with_production_variables(tmp_path):
+    env = clean_env(**PRODUCTION, SQLITE_PATH=str(tmp_path / "db.sqlite3"))
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
