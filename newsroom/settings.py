@@ -50,7 +50,7 @@ if not SITE_URL.startswith(("http://", "https://")):
 # --- Applications ------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.admin_site.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "taggit",
+    "reversion",
+    "django_prose_editor",
     "newsroom",
     "authors",
     "articles",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsroom.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "newsroom.context_processors.site",
+                "articles.context_processors.chrome",
             ],
         },
     },
@@ -156,6 +160,18 @@ else:
         }
     }
 
+# --- Page cache (see newsroom/pagecache.py and docs/performance.md) ----------------------
+
+# How long a rendered page is served from the cache; 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# How long an expired copy may still be served while one worker renders the new one.
+PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 30)
+# max-age / s-maxage for browsers, proxies and CDNs, which we cannot invalidate.
+HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
+# Only a cache shared by every worker can hold the content version (see pagecache.py).
+PAGE_CACHE_SHARED_VERSION = env_bool("PAGE_CACHE_SHARED_VERSION", default=bool(REDIS_URL))
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
+
 # --- Authentication ----------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -199,6 +215,9 @@ STORAGES = {
         )
     },
 }
+# Upload limits for photos (see articles/imaging.py).
+PHOTO_MAX_UPLOAD_MB = env_int("PHOTO_MAX_UPLOAD_MB", 25, minimum=1)
+PHOTO_MAX_MEGAPIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 50, minimum=1)
 # Media is served by Django only while developing; in production the proxy or object
 # storage serves it (see docs/deployment.md).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)

@@ -1,4 +1,7 @@
 import pytest
+from django.contrib.auth.models import Group
+
+from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +18,40 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def journalist(db):
+    return factories.make_user("journalist", "Journalist")
+
+
+@pytest.fixture
+def other_journalist(db):
+    return factories.make_user("other", "Journalist")
+
+
+@pytest.fixture
+def editor(db):
+    return factories.make_user("editor", "Editor")
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.make_user("admin", None, is_superuser=True)
+
+
+@pytest.fixture
+def journalist_client(client, journalist):
+    client.force_login(journalist)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def groups(db):
+    return {group.name: group for group in Group.objects.all()}

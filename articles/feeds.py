@@ -1,0 +1,200 @@
+"""RSS 2.0 feeds: the whole paper, each section, author and tag, and corrections.
+
+Items carry every author (dc:creator), sections and tags as categories, the standfirst as
+description, the sanitised body as content:encoded and the lead photo as an enclosure and
+media:content with its credit. Addresses come from SITE_URL.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Rss201rev2Feed
+from taggit.models import Tag
+
+from articles.models import Article, Correction, Section
+from articles.renditions import best
+from authors.models import Author
+from newsroom.site import absolute_url
+
+ITEMS = 30
+
+
+class NewsFeedGenerator(Rss201rev2Feed):
+    content_type = "application/rss+xml; charset=utf-8"
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:media": "http://search.yahoo.com/mrss/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item.get("creators", []):
+            handler.addQuickElement("dc:creator", name)
+        if item.get("content_html"):
+            handler.addQuickElement("content:encoded", item["content_html"])
+        media = item.get("media")
+        if media:
+            handler.startElement(
+                "media:content",
+                {"url": media["url"], "medium": "image", "type": "image/jpeg",
+                 "width": str(media["width"]), "height": str(media["height"])},
+            )  # fmt: skip
+            handler.addQuickElement("media:description", media["alt"])
+            handler.addQuickElement("media:credit", media["credit"])
+            handler.endElement("media:content")
+
+
+class ArticleFeed(Feed):
+    feed_type = NewsFeedGenerator
+    description_template = None
+
+    def title(self, obj=None):
+        return settings.SITE_NAME
+
+    def link(self, obj=None):
+        return absolute_url("/")
+
+    def description(self, obj=None):
+        return f"The latest stories from {settings.SITE_NAME}."
+
+    def feed_url(self, obj=None):
+        return absolute_url("/feed/")
+
+    def articles(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        return self.articles(obj).for_feed().newest_first()[:ITEMS]
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        return item.standfirst or item.body_text[:300]
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return ", ".join(author.name for author in item.byline_authors) or None
+
+    def item_categories(self, item):
+        return [section.name for section in item.all_sections] + [t.name for t in item.tags.all()]
+
+    def item_enclosures(self, item):
+        return []  # the photo travels as media:content, which carries its credit
+
+    def item_extra_kwargs(self, item):
+        photo = item.visible_lead_photo
+        media = None
+        if photo is not None:
+            image = best(photo)
+            media = {**image, "url": absolute_url(image["url"]), "alt": photo.alt_text,
+                     "credit": photo.public_credit}  # fmt: skip
+        return {
+            "creators": [author.name for author in item.byline_authors],
+            "content_html": item.body,
+            "media": media,
+        }
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} — {settings.SITE_NAME}"
+
+    def link(self, obj=None):
+        return absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj=None):
+        return absolute_url(f"{obj.get_absolute_url()}feed/")
+
+    def articles(self, obj):
+        return Article.objects.published().filter(sections=obj)
+
+
+class AuthorFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} — {settings.SITE_NAME}"
+
+    def link(self, obj=None):
+        return absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj=None):
+        return absolute_url(f"{obj.get_absolute_url()}feed/")
+
+    def articles(self, obj):
+        return Article.objects.published().filter(bylines__author=obj)
+
+
+class TagFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} — {settings.SITE_NAME}"
+
+    def link(self, obj=None):
+        return absolute_url(f"/tags/{obj.slug}/")
+
+    def feed_url(self, obj=None):
+        return absolute_url(f"/tags/{obj.slug}/feed/")
+
+    def articles(self, obj):
+        return Article.objects.published().filter(tagged_items__tag=obj)
+
+
+class CorrectionsFeed(Feed):
+    feed_type = NewsFeedGenerator
+
+    def title(self):
+        return f"Corrections and updates — {settings.SITE_NAME}"
+
+    def link(self):
+        return absolute_url("/corrections/")
+
+    def feed_url(self):
+        return absolute_url("/corrections/feed/")
+
+    def description(self):
+        return "Every correction, clarification and update, newest first."
+
+    def items(self):
+        return (
+            Correction.objects.filter(article__in=Article.objects.published())
+            .select_related("article")
+            .order_by("-created_at", "-id")[:ITEMS]
+        )
+
+    def item_title(self, item):
+        return f"{item.get_kind_display()}: {item.article.headline}"
+
+    def item_description(self, item):
+        return item.text
+
+    def item_link(self, item):
+        return absolute_url(f"{item.article.get_absolute_url()}#correction-{item.pk}")
+
+    def item_guid(self, item):
+        return absolute_url(f"/corrections/#correction-{item.pk}")
+
+    def item_pubdate(self, item):
+        return item.created_at

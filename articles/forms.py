@@ -1,0 +1,322 @@
+"""Forms of the desk: the article editor and the workflow steps."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+
+from articles import photos, richtext
+from articles.models import Article, CorrectionKind, Photo, Section, UsageRights
+from articles.previews import DURATIONS
+from authors.models import Author
+from newsroom import imaging
+
+
+class OrderedAutocompleteMultiple(AutocompleteSelectMultiple):
+    """Keeps the chosen order (the byline order) instead of sorting the options."""
+
+    def optgroups(self, name, value, attr=None):
+        groups = super().optgroups(name, value, attr)
+        if not groups:
+            return groups
+        order = {str(v): index for index, v in enumerate(value)}
+        subgroups = groups[0][1]
+        subgroups.sort(key=lambda option: order.get(str(option["value"]), len(order)))
+        for index, option in enumerate(subgroups):
+            option["index"] = str(index)
+        return groups
+
+
+class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice whose cleaned value is a list in the order submitted."""
+
+    def clean(self, value):
+        chosen = super().clean(value)
+        by_key = {str(obj.pk): obj for obj in chosen}
+        return [by_key[str(key)] for key in dict.fromkeys(value or []) if str(key) in by_key]
+
+
+class ArticleForm(forms.ModelForm):
+    body = ProseEditorFormField(
+        config={"extensions": richtext.EDITOR_EXTENSIONS},
+        widget=AdminProseEditorWidget,
+        required=False,
+        help_text=Article._meta.get_field("body").help_text,
+    )
+    bylines = OrderedModelMultipleChoiceField(
+        queryset=Author.objects.all(),
+        required=False,
+        label="Bylines",
+        help_text="Who wrote the story, in the order readers see the names. Type to search; "
+        "remove a name and add it again to move it to the end.",
+    )
+    sections = forms.ModelMultipleChoiceField(
+        queryset=Section.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Sections",
+        help_text="Every section where the story appears. The primary section is always "
+        "included, whether ticked or not.",
+    )
+    # The version the editor's copy was loaded at (see the stale-edit check in clean()).
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # Set by ArticleAdmin.get_form: who is editing (for the double-submit rule).
+    editing_user = None
+
+    class Meta:
+        model = Article
+        fields = [
+            "headline",
+            "standfirst",
+            "body",
+            "lead_photo",
+            "primary_section",
+            "sections",
+            "tags",
+            "agencies",
+            "slug",
+        ]
+        widgets = {
+            "standfirst": forms.Textarea(attrs={"rows": 3, "maxlength": 400}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["bylines"] = [author.pk for author in self.instance.byline_authors]
+            self.initial["loaded_version"] = self.instance.version
+        if "bylines" in self.fields:
+            self.fields["bylines"].widget = OrderedAutocompleteMultiple(
+                Article._meta.get_field("authors"), admin.site
+            )
+            # Authors who left stay on their old stories but cannot be added to new ones.
+            current = [a.pk for a in self.instance.byline_authors] if self.instance.pk else []
+            self.fields["bylines"].queryset = Author.objects.filter(
+                Q(is_active=True) | Q(pk__in=current)
+            )
+        if "primary_section" in self.fields:
+            self.fields["primary_section"].empty_label = "— choose a section —"
+
+    def clean_headline(self):
+        headline = self.cleaned_data["headline"].strip()
+        if not headline:
+            raise ValidationError("Write a headline.")
+        return headline
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug", "").strip()
+        if slug and Article.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(
+                f"Another article already uses the address “{slug}”. Choose another slug "
+                "or leave it empty to make one from the headline."
+            )
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._check_not_stale(cleaned)
+        return cleaned
+
+    def _check_not_stale(self, cleaned) -> None:
+        """Refuse a save made from an older copy; a repeat of the same save is fine."""
+        from articles.services import StaleEdit
+
+        current = Article.objects.select_related("last_edited_by", "created_by").get(
+            pk=self.instance.pk
+        )
+        submitted = cleaned.get("loaded_version")
+        if submitted is None or submitted == current.version:
+            return
+        if current.last_edited_by_id == getattr(self.editing_user, "pk", None) and (
+            self._same_as_saved(current, cleaned)
+        ):
+            # A double click or a resent form: nothing would change, so no conflict.
+            cleaned["loaded_version"] = current.version
+            return
+        raise ValidationError(str(StaleEdit(current)), code="stale")
+
+    @staticmethod
+    def _same_as_saved(current: Article, cleaned) -> bool:
+        return (
+            current.headline == cleaned.get("headline", "").strip()
+            and current.standfirst == cleaned.get("standfirst", "").strip()
+            and current.body == richtext.sanitize(cleaned.get("body", ""))
+            and current.lead_photo_id == getattr(cleaned.get("lead_photo"), "pk", None)
+            and current.primary_section_id == getattr(cleaned.get("primary_section"), "pk", None)
+            and [a.pk for a in current.byline_authors]
+            == [a.pk for a in cleaned.get("bylines") or []]
+            and set(current.sections.values_list("pk", flat=True))
+            == {
+                s.pk
+                for s in [*(cleaned.get("sections") or []), cleaned.get("primary_section")]
+                if s
+            }
+            and set(current.agencies.values_list("pk", flat=True))
+            == {a.pk for a in cleaned.get("agencies") or []}
+            and {t.lower() for t in current.tags.names()}
+            == {t.lower() for t in cleaned.get("tags") or []}
+        )
+
+
+# --- workflow steps -----------------------------------------------------------------
+
+
+class PublishForm(forms.Form):
+    WHEN_CHOICES = [("now", "Publish now"), ("schedule", "Schedule for a later time")]
+
+    when = forms.ChoiceField(choices=WHEN_CHOICES, widget=forms.RadioSelect, initial="now")
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In the newsroom's time zone. The story appears by itself at this time.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") == "schedule":
+            at = cleaned.get("publish_at")
+            if at is None:
+                if "publish_at" not in self.errors:
+                    self.add_error("publish_at", "Choose when the story should appear.")
+            elif at <= timezone.now():
+                self.add_error(
+                    "publish_at",
+                    "That time has passed. Choose a time in the future, or publish now.",
+                )
+        return cleaned
+
+    @property
+    def publish_time(self):
+        return self.cleaned_data["publish_at"] if self.cleaned_data["when"] == "schedule" else None
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        error_messages={"required": "Write a note telling the journalist what to change."},
+        help_text="Tell the journalist what to change. They see this note on the article.",
+    )
+
+
+class UnpublishForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+        help_text="Why it is coming down (kept in the article's history, not shown to readers).",
+    )
+
+
+class CorrectionForm(forms.Form):
+    kind = forms.ChoiceField(choices=CorrectionKind.choices, initial=CorrectionKind.CORRECTION)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": "Write the note readers will see."},
+        help_text="Shown to readers at the end of the article with today's date, e.g. “An "
+        "earlier version of this article misstated the date of the vote.”",
+    )
+
+
+class ShareForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=list(DURATIONS.items()),
+        coerce=int,
+        initial=3,
+        label="Link works for",
+    )
+
+
+# --- photos -------------------------------------------------------------------------
+
+
+class PhotoForm(forms.ModelForm):
+    """Uploads pass newsroom.imaging's gate; a photo that looks like one we already have
+    needs a second look before a copy is saved."""
+
+    image = forms.FileField(
+        label="Photo",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=Photo._meta.get_field("image").help_text,
+    )
+    save_anyway = forms.BooleanField(
+        required=False,
+        label="It is a different photo: save it anyway",
+        help_text="Tick this only if the photo is not the one already in the library.",
+    )
+
+    class Meta:
+        model = Photo
+        fields = [
+            "image",
+            "alt_text",
+            "caption",
+            "credit",
+            "agency",
+            "rights",
+            "licence",
+            "usable_until",
+            "focal_x",
+            "focal_y",
+        ]
+
+    prepared = None
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is None or upload is False or not hasattr(upload, "content_type"):
+            return upload  # no new file: the stored one stays
+        try:
+            self.prepared = imaging.prepare(upload)
+        except imaging.ImageRejected as rejected:
+            raise ValidationError(rejected.messages, code=rejected.code) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        rights = cleaned.get("rights")
+        if rights == UsageRights.AGENCY and not cleaned.get("agency"):
+            self.add_error("agency", "An agency-licensed photo needs its agency.")
+        if not cleaned.get("credit", "").strip() and not cleaned.get("agency"):
+            self.add_error("credit", "Give the photo a credit line or choose its agency.")
+        if rights == UsageRights.CREATIVE_COMMONS and not cleaned.get("licence", "").strip():
+            self.add_error("licence", "Say which Creative Commons licence, e.g. “CC BY 4.0”.")
+        if self.prepared is not None and not cleaned.get("save_anyway"):
+            similar = photos.near_duplicates(
+                self.prepared.perceptual_hash, exclude_pk=self.instance.pk
+            )
+            if similar:
+                self.add_error("image", _duplicate_message(similar))
+        return cleaned
+
+
+def _duplicate_message(similar) -> str:
+    from django.urls import reverse
+    from django.utils.html import format_html, format_html_join
+
+    first = similar[0].photo
+    source = first.agency.name if first.agency_id else (first.credit or "our library")
+    uses = similar[0].uses
+    links = format_html_join(
+        ", ",
+        '<a href="{}" target="_blank" rel="noopener">{}</a>',
+        ((reverse("admin:articles_photo_change", args=[s.photo.pk]), s.photo.alt_text[:60])
+         for s in similar),
+    )  # fmt: skip
+    return format_html(
+        "This looks like a photo we already have — {}, used in {} {}: {}. Choose that one "
+        "on the article instead, or tick “save it anyway” below and upload again.",
+        source,
+        uses,
+        "story" if uses == 1 else "stories",
+        links,
+    )

@@ -1,0 +1,425 @@
+"""Articles, their bylines, tags, corrections, workflow history and old addresses."""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from articles import richtext
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class InvalidTransition(Exception):
+    """The article cannot move from its current status to the one asked for."""
+
+
+# Which status may follow which; who may take each step is decided in permissions.py.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.REVIEW, Status.PUBLISHED},
+    Status.REVIEW: {Status.DRAFT, Status.PUBLISHED},
+    # published → published is rescheduling or "publish now" of a scheduled article.
+    Status.PUBLISHED: {Status.DRAFT, Status.PUBLISHED},
+}
+
+
+def new_preview_secret() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, *, at: datetime.datetime | None = None) -> "ArticleQuerySet":
+        """What readers may see: published and due. The one visibility rule."""
+        return self.filter(status=Status.PUBLISHED, published_at__lte=at or timezone.now())
+
+    def scheduled(self, *, at: datetime.datetime | None = None) -> "ArticleQuerySet":
+        """Published with a publish time still in the future."""
+        return self.filter(status=Status.PUBLISHED, published_at__gt=at or timezone.now())
+
+    def drafts(self) -> "ArticleQuerySet":
+        return self.filter(status=Status.DRAFT)
+
+    def in_review(self) -> "ArticleQuerySet":
+        return self.filter(status=Status.REVIEW)
+
+    def newest_first(self) -> "ArticleQuerySet":
+        return self.order_by("-published_at", "-id")
+
+    def for_listing(self) -> "ArticleQuerySet":
+        """Everything a story card renders (section, photo and credit, bylines), eagerly."""
+        return self.select_related("primary_section", "lead_photo__agency").prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
+
+    def for_detail(self) -> "ArticleQuerySet":
+        """Everything the article page renders, in a fixed number of queries."""
+        from authors.models import AuthorLink
+
+        return self.select_related("primary_section", "lead_photo__agency").prefetch_related(
+            Prefetch(
+                "bylines",
+                queryset=Byline.objects.select_related("author").prefetch_related(
+                    Prefetch("author__links", queryset=AuthorLink.objects.all())
+                ),
+            ),
+            "sections",
+            "agencies",
+            "tags",
+            Prefetch("corrections", queryset=Correction.objects.order_by("created_at")),
+        )
+
+    def for_feed(self) -> "ArticleQuerySet":
+        """Cards plus tags and agencies, which feeds list as categories and sources."""
+        return self.for_listing().prefetch_related("tags", "sections")
+
+
+class Article(models.Model):
+    headline = models.CharField(
+        max_length=200,
+        help_text="The story's title as readers see it: clear, specific, under 100 "
+        "characters if you can.",
+    )
+    slug = models.SlugField(
+        max_length=140,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="The last part of the story's address. Filled in from the headline when "
+        "left empty. Changing it after publication keeps the old address working.",
+    )
+    standfirst = models.TextField(
+        blank=True,
+        max_length=400,
+        help_text="One or two sentences under the headline that sum up the story; also "
+        "used by search engines and social media.",
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="The story. Headings, bold, italic, links, lists and quotes are kept; "
+        "anything else pasted in is cleaned away when saved.",
+    )
+    body_text = models.TextField(blank=True, editable=False)
+    lead_photo = models.ForeignKey(
+        "articles.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_articles",
+        help_text="Shown at the top of the story, in lists and when shared. Optional: "
+        "breaking news often has none.",
+    )
+    primary_section = models.ForeignKey(
+        "articles.Section",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="primary_articles",
+        help_text="The section the story belongs to first: shown first and used for its "
+        "breadcrumb.",
+    )
+    sections = models.ManyToManyField(
+        "articles.Section",
+        blank=True,
+        related_name="articles",
+        help_text="Every section the story appears in (the primary section is always included).",
+    )
+    authors = models.ManyToManyField(
+        "authors.Author", through="articles.Byline", related_name="articles", blank=True
+    )
+    agencies = models.ManyToManyField(
+        "articles.Agency",
+        blank=True,
+        related_name="contributed_articles",
+        verbose_name="with input from",
+        help_text="Agencies whose reporting the story uses; readers see “With input from …”.",
+    )
+    tags = TaggableManager(
+        through="articles.TaggedArticle",
+        blank=True,
+        help_text="Topics, separated by commas, e.g. “Gaza, ceasefire, United Nations”.",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.DRAFT, editable=False, db_index=True
+    )
+    published_at = models.DateTimeField(
+        "publish time",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When readers can see it; in the future means scheduled.",
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(
+        "last updated",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the story's text last changed.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="articles_created",
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="articles_edited",
+    )
+    # Bumped by every save; a save made from an older copy is refused (see services).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Part of every shared preview link; changing it revokes the links given out so far.
+    preview_secret = models.CharField(max_length=24, default=new_preview_secret, editable=False)
+    # Maintained by a PostgreSQL trigger (see migrations); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        permissions = [
+            ("publish_article", "Can publish, schedule, unpublish and correct articles"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED)
+                | (
+                    Q(published_at__isnull=False)
+                    & Q(first_published_at__isnull=False)
+                    & ~Q(headline="")
+                    & Q(primary_section__isnull=False)
+                ),
+                name="published_article_is_complete",
+                violation_error_message="A published article needs a headline, a primary "
+                "section and a publish time.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="article_visible_idx"),
+            models.Index(
+                fields=["primary_section", "status", "published_at"],
+                name="article_section_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline or "(untitled)"
+
+    def save(self, *args, **kwargs):
+        # The stored body is always sanitised, whoever saves it and however.
+        self.body = richtext.sanitize(self.body)
+        self.body_text = richtext.to_text(self.body)
+        self.headline = self.headline.strip()
+        self.standfirst = self.standfirst.strip()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        if self.published_at is None:
+            return reverse("admin:articles_article_change", args=[self.pk])
+        return self.public_path()
+
+    # --- addresses --------------------------------------------------------------------
+
+    def public_path(self, *, slug: str | None = None, at: datetime.datetime | None = None) -> str:
+        """/yyyy/mm/dd/slug/ in the newsroom's time zone (needs a publish time)."""
+        day = timezone.localtime(at or self.published_at)
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "year": f"{day.year:04d}",
+                "month": f"{day.month:02d}",
+                "day": f"{day.day:02d}",
+                "slug": slug or self.slug,
+            },
+        )
+
+    # --- state ------------------------------------------------------------------------
+
+    def move_to(self, status: str) -> None:
+        """Change status, or raise InvalidTransition if the workflow does not allow it."""
+        if status not in TRANSITIONS[self.status]:
+            target = Status(status).label if status in Status.values else repr(status)
+            raise InvalidTransition(
+                f"A {self.get_status_display().lower()} article cannot become {target.lower()}."
+            )
+        self.status = status
+
+    def is_visible(self, *, at: datetime.datetime | None = None) -> bool:
+        """The visibility rule of ArticleQuerySet.published(), for one article in memory."""
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= (at or timezone.now())
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == Status.PUBLISHED and not self.is_visible()
+
+    @property
+    def state_label(self) -> str:
+        """Status as the desk speaks of it: "Scheduled" is published-but-not-yet."""
+        return "Scheduled" if self.is_scheduled else self.get_status_display()
+
+    @property
+    def was_updated(self) -> bool:
+        """Edited after it went out, enough for readers to be told "Updated …"."""
+        return bool(
+            self.updated_at
+            and self.published_at
+            and self.updated_at - self.published_at > datetime.timedelta(minutes=5)
+        )
+
+    # --- what the templates render ----------------------------------------------------
+
+    @property
+    def ordered_bylines(self) -> list["Byline"]:
+        """Bylines in order (uses the prefetch of for_listing/for_detail)."""
+        return sorted(self.bylines.all(), key=lambda byline: (byline.position, byline.pk))
+
+    @property
+    def byline_authors(self) -> list:
+        return [byline.author for byline in self.ordered_bylines]
+
+    @property
+    def all_sections(self) -> list:
+        """Primary section first, then the others in the paper's order."""
+        others = sorted(
+            (s for s in self.sections.all() if s.pk != self.primary_section_id),
+            key=lambda section: (section.position, section.name),
+        )
+        return [self.primary_section, *others] if self.primary_section_id else others
+
+    @property
+    def visible_lead_photo(self):
+        """The lead photo, or None when there is none or its usage rights have lapsed."""
+        photo = self.lead_photo
+        if photo is None or photo.rights_lapsed():
+            return None
+        return photo
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order of the names in the byline (smaller first)."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="one_byline_per_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author.name} on “{self.article}”"
+
+
+class TaggedArticle(TaggedItemBase):
+    """Taggit's link from a tag to an article, with a real foreign key (joins, indexes)."""
+
+    content_object = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="one_tag_per_article"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on “{self.content_object}”"
+
+
+class CorrectionKind(models.TextChoices):
+    CORRECTION = "correction", "Correction"
+    CLARIFICATION = "clarification", "Clarification"
+    UPDATE = "update", "Update"
+
+
+class Correction(models.Model):
+    """A note shown to readers at the end of a published article; kept for good."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(
+        max_length=15,
+        choices=CorrectionKind,
+        default=CorrectionKind.CORRECTION,
+        help_text="Correction: we got a fact wrong. Clarification: it could be misread. "
+        "Update: new information since publication.",
+    )
+    text = models.TextField(
+        help_text="What readers see, e.g. “An earlier version of this article misstated "
+        "the date of the vote. It was on 3 March.”"
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="Shown to readers.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="corrections_added"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to “{self.article}”"
+
+
+class EventAction(models.TextChoices):
+    CREATED = "created", "Created"
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned to the journalist"
+    PUBLISHED = "published", "Published"
+    SCHEDULED = "scheduled", "Scheduled"
+    UNPUBLISHED = "unpublished", "Unpublished"
+    CORRECTED = "corrected", "Correction added"
+    RESTORED = "restored", "Earlier version restored"
+    RECOVERED = "recovered", "Recovered after deletion"
+
+
+class ArticleEvent(models.Model):
+    """One step of the article's workflow: who did what, when, with what note."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=EventAction)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="article_events"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    publish_time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ArticleRedirect(models.Model):
+    """An address an article had once; it answers 301 to the current one."""
+
+    old_path = models.CharField(max_length=300, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_path} → {self.article}"

@@ -1,0 +1,112 @@
+"""Who may do what with an article. The one place these rules live.
+
+Used by the admin (buttons, forms, querysets), the services (which refuse whatever a
+crafted request asks for) and the tests.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from articles.models import Article, Status
+
+PUBLISH = "articles.publish_article"
+
+
+class NotAllowed(PermissionDenied):
+    """The user may not take this step; the message says why in the desk's words."""
+
+
+def is_editor(user) -> bool:
+    return bool(user.is_active and user.has_perm(PUBLISH))
+
+
+def _is_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_own(user, article: Article) -> bool:
+    """The user created the story or is one of its bylines."""
+    if article.created_by_id == user.pk:
+        return True
+    if article.pk is None:
+        return False
+    return article.bylines.filter(author__user=user).exists()
+
+
+def visible_in_admin(user, queryset):
+    """The articles a staff member sees in the admin: editors all, journalists their own
+    and what is already published."""
+    if is_editor(user):
+        return queryset
+    if not _is_staff(user):
+        return queryset.none()
+    return queryset.filter(
+        Q(created_by=user) | Q(bylines__author__user=user) | Q(status=Status.PUBLISHED)
+    ).distinct()
+
+
+def can_view(user, article: Article) -> bool:
+    return visible_in_admin(user, Article.objects.filter(pk=article.pk)).exists()
+
+
+def can_create(user) -> bool:
+    return _is_staff(user) and user.has_perm("articles.add_article")
+
+
+def can_edit(user, article: Article) -> bool:
+    """Editors edit everything; journalists their own drafts (including returned ones)."""
+    if not _is_staff(user) or not user.has_perm("articles.change_article"):
+        return False
+    if is_editor(user):
+        return True
+    return article.status == Status.DRAFT and is_own(user, article)
+
+
+def can_delete(user, article: Article) -> bool:
+    """Editors delete anything (it can be recovered); journalists only their own drafts
+    that never went out."""
+    if not _is_staff(user) or not user.has_perm("articles.delete_article"):
+        return False
+    if is_editor(user):
+        return True
+    return (
+        article.status == Status.DRAFT
+        and article.first_published_at is None
+        and is_own(user, article)
+    )
+
+
+def can_submit(user, article: Article) -> bool:
+    return article.status == Status.DRAFT and can_edit(user, article)
+
+
+def can_publish(user, article: Article) -> bool:
+    """Publish now or schedule: editors only, from draft, review or scheduled."""
+    return is_editor(user) and (article.status != Status.PUBLISHED or article.is_scheduled)
+
+
+def can_unpublish(user, article: Article) -> bool:
+    return is_editor(user) and article.status == Status.PUBLISHED
+
+
+def can_return(user, article: Article) -> bool:
+    return is_editor(user) and article.status == Status.REVIEW
+
+
+def can_correct(user, article: Article) -> bool:
+    return is_editor(user) and article.status == Status.PUBLISHED
+
+
+def can_preview(user, article: Article) -> bool:
+    """Staff preview what they may edit, and their own stories in any state."""
+    return can_edit(user, article) or (_is_staff(user) and is_own(user, article))
+
+
+def can_share_preview(user, article: Article) -> bool:
+    """Editors and the story's own people may hand out a preview link."""
+    return is_editor(user) or (_is_staff(user) and is_own(user, article))
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)

@@ -1,0 +1,45 @@
+"""Reading a photo's renditions for pages, feeds and social cards.
+
+`Photo.renditions` holds what articles/imaging.py made at upload:
+{"jpeg": {"480": "photos/…-480.jpg", …}, "webp": {"480": …}} (widths as strings, JSON keys).
+Until renditions exist (or for tiny images) the stored original is used.
+"""
+
+from django.core.files.storage import default_storage
+
+from articles.models import Photo
+from newsroom.site import absolute_url
+
+OG_WIDTH = 1200
+
+
+def _sized(photo: Photo, fmt: str) -> list[tuple[int, str]]:
+    found = photo.renditions.get(fmt) or {}
+    return sorted((int(width), default_storage.url(name)) for width, name in found.items())
+
+
+def srcset(photo: Photo, fmt: str) -> str:
+    return ", ".join(f"{url} {width}w" for width, url in _sized(photo, fmt))
+
+
+def best(photo: Photo, *, max_width: int = OG_WIDTH, fmt: str = "jpeg") -> dict:
+    """The largest rendition not wider than max_width: {"url", "width", "height"}."""
+    sized = [(w, url) for w, url in _sized(photo, fmt) if w <= max_width]
+    if sized:
+        width, url = sized[-1]
+    else:
+        width, url = photo.width, photo.image.url
+    if fmt.startswith("card_"):
+        height = round(width / 1.5)
+    else:
+        height = round(photo.height * width / photo.width) if photo.width else photo.height
+    return {"url": url, "width": width, "height": height}
+
+
+def og_image(photo: Photo | None) -> dict | None:
+    """The 1200-wide JPEG for OpenGraph, Twitter cards and JSON-LD, with its credit."""
+    if photo is None:
+        return None
+    image = best(photo, max_width=OG_WIDTH)
+    return {**image, "url": absolute_url(image["url"]), "alt": photo.alt_text,
+            "credit": photo.public_credit}  # fmt: skip

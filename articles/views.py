@@ -1,0 +1,223 @@
+"""The readers' site. Every page starts from Article.objects.published()."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import ListView, TemplateView
+from taggit.models import Tag
+
+from articles import frontpage, previews, seo
+from articles import search as search_engine
+from articles.models import Article, ArticleRedirect, Correction, Section
+
+PAGE_SIZE = 20
+RELATED = 4
+
+
+class FrontPageView(TemplateView):
+    template_name = "articles/front_page.html"
+
+    def get_context_data(self, **kwargs):
+        page = frontpage.build()
+        return {
+            **super().get_context_data(**kwargs),
+            "page": page,
+            "meta": seo.page_meta(
+                title=settings.SITE_NAME,
+                description=f"The latest news from {settings.SITE_NAME}.",
+                path="/",
+            ),
+        }
+
+
+class ArticleListView(ListView):
+    """A paginated list of published stories; `?page=0`, `abc` or too far give a 404."""
+
+    paginate_by = PAGE_SIZE
+    allow_empty = True
+    context_object_name = "articles"
+
+    def articles(self):
+        return Article.objects.published()
+
+    def get_queryset(self):
+        return self.articles().for_listing().newest_first()
+
+
+class SectionView(ArticleListView):
+    template_name = "articles/section.html"
+
+    def articles(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return Article.objects.published().filter(sections=self.section)
+
+    def get_context_data(self, **kwargs):
+        section = self.section
+        return {
+            **super().get_context_data(**kwargs),
+            "section": section,
+            "meta": seo.page_meta(
+                title=f"{section.name} — {settings.SITE_NAME}",
+                description=section.description or f"The latest {section.name} news.",
+                path=section.get_absolute_url(),
+                page=self.request.GET.get("page"),
+            ),
+        }
+
+
+class TagView(ArticleListView):
+    template_name = "articles/tag.html"
+
+    def articles(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return Article.objects.published().filter(tagged_items__tag=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "tag": self.tag,
+            "meta": seo.page_meta(
+                title=f"{self.tag.name} — {settings.SITE_NAME}",
+                description=f"Stories about {self.tag.name}.",
+                path=f"/tags/{self.tag.slug}/",
+                page=self.request.GET.get("page"),
+            ),
+        }
+
+
+class SearchView(ArticleListView):
+    template_name = "articles/search.html"
+
+    def get_queryset(self):
+        self.query = search_engine.parse(self.request.GET.get("q"))
+        return search_engine.search(self.query).for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search_engine.decorate(context["articles"], self.query)
+        return {
+            **context,
+            "query": self.query,
+            "meta": seo.page_meta(
+                title=f"Search{': ' + self.query.text if self.query.text else ''} — "
+                f"{settings.SITE_NAME}",
+                description=f"Search {settings.SITE_NAME}.",
+                path="/search/",
+                noindex=True,
+            ),
+        }
+
+
+class CorrectionsView(ListView):
+    template_name = "articles/corrections.html"
+    paginate_by = PAGE_SIZE
+    context_object_name = "corrections"
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(article__in=Article.objects.published())
+            .select_related("article")
+            .order_by("-created_at", "-id")
+        )
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "meta": seo.page_meta(
+                title=f"Corrections and updates — {settings.SITE_NAME}",
+                description="Every correction, clarification and update we have published.",
+                path="/corrections/",
+                page=self.request.GET.get("page"),
+            ),
+        }
+
+
+# --- the article --------------------------------------------------------------------
+
+
+def _day(year: str, month: str, day: str) -> datetime.date:
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise Http404("No such date.") from None
+
+
+def article_detail(request, year, month, day, slug):
+    date = _day(year, month, day)
+    article = Article.objects.published().for_detail().filter(slug=slug).first()
+    if article is None:
+        return _redirect_or_404(request.path)
+    if timezone.localtime(article.published_at).date() != date:
+        # Right story, wrong (old) date in the address.
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+    return render_article(request, article)
+
+
+def _redirect_or_404(path: str):
+    redirect = (
+        ArticleRedirect.objects.filter(old_path=path, article__in=Article.objects.published())
+        .select_related("article")
+        .first()
+    )
+    if redirect is None:
+        raise Http404("No such article.")
+    return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
+
+
+def related_articles(article: Article) -> list[Article]:
+    """Stories sharing the most tags, then the latest of the same section; never itself."""
+    published = Article.objects.published().exclude(pk=article.pk)
+    cards = published.select_related("primary_section", "lead_photo__agency")
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    related: list[Article] = []
+    if tag_ids:
+        related = list(
+            cards.filter(tagged_items__tag_id__in=tag_ids)
+            .annotate(shared=Count("tagged_items"))
+            .order_by("-shared", "-published_at")[:RELATED]
+        )
+    if len(related) < RELATED and article.primary_section_id:
+        related += list(
+            cards.filter(primary_section_id=article.primary_section_id)
+            .exclude(pk__in=[a.pk for a in related])
+            .newest_first()[: RELATED - len(related)]
+        )
+    return related
+
+
+def render_article(request, article: Article, *, preview: bool = False):
+    context = {
+        "article": article,
+        "related": [] if preview else related_articles(article),
+        "preview": preview,
+        "meta": seo.article_meta(article),
+        "jsonld": seo.article_jsonld(article),
+    }
+    response = render(request, "articles/article_detail.html", context)
+    if preview:
+        add_never_cache_headers(response)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def preview_link(request, token):
+    """A draft shown through a signed, expiring link; anything else is a 404."""
+    article = previews.article_for(token)
+    if article is None:
+        raise Http404("This preview link is not valid or has expired.")
+    return render_article(request, article, preview=True)
+
+
+def not_found(request, exception=None):
+    return render(
+        request,
+        "404.html",
+        {"meta": seo.page_meta(title=f"Page not found — {settings.SITE_NAME}", noindex=True)},
+        status=404,
+    )

@@ -1,0 +1,31 @@
+"""The admin site: the desk's workplace."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+
+
+class ThumbnailAutocompleteView(AutocompleteJsonView):
+    """Admin autocomplete that also sends a thumbnail for objects that have one (photos),
+    so the lead-photo chooser shows the picture and its credit while choosing."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        thumbnail = getattr(obj, "admin_thumbnail_url", None)
+        if thumbnail:
+            result["thumb"] = thumbnail
+        return result
+
+
+class NewsroomAdminSite(admin.AdminSite):
+    site_header = f"{settings.SITE_NAME} — newsroom"
+    site_title = settings.SITE_NAME
+    index_title = "The desk"
+
+    def autocomplete_view(self, request):
+        return ThumbnailAutocompleteView.as_view(admin_site=self)(request)
+
+
+class NewsroomAdminConfig(AdminConfig):
+    default_site = "newsroom.admin_site.NewsroomAdminSite"

@@ -1,0 +1,343 @@
+"""The anonymous page cache: whole responses for readers, never stale.
+
+How staleness is ruled out
+  * `ContentVersion` (one database row) is bumped after every committed change readers
+    could see (models register with `watch()`); a cached page records the version it was
+    rendered at and any other version means stale.
+  * The row also holds `next_change_at`: the next moment content changes by itself (a
+    scheduled article going live, a front-page slot or banner expiring, photo rights
+    lapsing). The first request after that moment bumps the version, so a scheduled
+    article appears on every page at its time although nobody touched anything.
+  * With Redis (shared by all workers) the version is mirrored there, so a cache hit costs
+    one Redis round trip and no SQL. With the local-memory cache each process would have
+    its own copy of the version, so it is read from the database instead (one query).
+
+How a stampede is ruled out
+  * One worker renders a missing or stale page (it holds a short lock in the cache); the
+    others serve the previous copy while it only outlived its time-to-live, or wait briefly
+    for the new one when content changed, and render themselves only if it does not come.
+"""
+
+import datetime
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date, parse_http_date_safe
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "pagecache:state"
+STATE_MIRROR_SECONDS = 30
+LOCK_SECONDS = 10
+WAIT_FOR_RENDER_SECONDS = 2.0
+CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml",
+                   "text/xml", "text/plain", "application/json")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class State:
+    version: int
+    next_change_at: float | None  # a Unix time, or None when nothing is due
+
+
+# --- when content changes -------------------------------------------------------------
+
+_next_change_sources: list[Callable[[datetime.datetime], datetime.datetime | None]] = []
+
+
+def register_next_change(source: Callable[[datetime.datetime], datetime.datetime | None]):
+    """`source(now)` returns the next moment content changes by itself, or None."""
+    _next_change_sources.append(source)
+
+
+def _next_change_at(now: datetime.datetime) -> float | None:
+    moments = [moment for source in _next_change_sources if (moment := source(now))]
+    return min(moments).timestamp() if moments else None
+
+
+def _bump(*, only_from: int | None = None) -> State | None:
+    """Advance the version and recompute the next change; mirror it to the cache."""
+    from newsroom.models import ContentVersion
+
+    now = timezone.now()
+    next_change = _next_change_at(now)
+    rows = ContentVersion.objects.filter(pk=1)
+    if only_from is not None:
+        rows = rows.filter(version=only_from)
+    updated = rows.update(
+        version=F("version") + 1,
+        changed_at=now,
+        next_change_at=(
+            datetime.datetime.fromtimestamp(next_change, tz=datetime.UTC) if next_change else None
+        ),
+    )
+    if not updated and only_from is None:
+        ContentVersion.objects.get_or_create(pk=1)
+        return _bump()
+    state = _load()
+    cache.set(STATE_KEY, state, STATE_MIRROR_SECONDS)
+    return state
+
+
+def content_changed() -> None:
+    """Every page rendered before now is stale once the current transaction commits.
+
+    Bumping after commit (not before) means a page rendered in between shows the new
+    content under the old version: at worst rendered twice, never stale."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        entry[1] is _bump_after_commit for entry in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_bump_after_commit, robust=True)
+
+
+def _bump_after_commit() -> None:
+    _bump()
+
+
+def watch(model, *, when: Callable | None = None) -> None:
+    """Bump the content version whenever `model` is saved or deleted (or its many-to-many
+    relations change), if `when(instance)` says readers could see the instance."""
+
+    def receiver(sender, instance, **kwargs):
+        # From the other side of a many-to-many relation `instance` is another model.
+        if when is None or kwargs.get("reverse") or when(instance):
+            content_changed()
+
+    label = model._meta.label
+    for signal in (post_save, post_delete):
+        signal.connect(
+            receiver, sender=model, weak=False, dispatch_uid=f"pagecache-{label}-{signal}"
+        )
+    for field in model._meta.many_to_many:
+        through = getattr(field.remote_field, "through", None)
+        if through is not None and through._meta.auto_created:
+            m2m_changed.connect(
+                receiver,
+                sender=through,
+                weak=False,
+                dispatch_uid=f"pagecache-{through._meta.label}",
+            )
+
+
+# --- reading the version --------------------------------------------------------------
+
+
+def _load() -> State:
+    from newsroom.models import ContentVersion
+
+    row, _ = ContentVersion.objects.get_or_create(pk=1)
+    next_change = row.next_change_at.timestamp() if row.next_change_at else None
+    return State(version=row.version, next_change_at=next_change)
+
+
+def _version_in_cache() -> bool:
+    return settings.PAGE_CACHE_SHARED_VERSION
+
+
+def current_state(*, mirrored: State | None = None) -> State:
+    """The content version now, advancing it if a scheduled change has come due."""
+    if _version_in_cache():
+        state = mirrored or cache.get(STATE_KEY)
+        if state is None:
+            state = _load()
+            cache.add(STATE_KEY, state, STATE_MIRROR_SECONDS)
+    else:
+        state = _load()
+    if state.next_change_at is not None and time.time() >= state.next_change_at:
+        # Something scheduled is due: one request moves the version on for everybody.
+        state = _bump(only_from=state.version) or _load()
+        cache.set(STATE_KEY, state, STATE_MIRROR_SECONDS)
+    return state
+
+
+def seconds_until_next_change(state: State) -> float | None:
+    if state.next_change_at is None:
+        return None
+    return max(0.0, state.next_change_at - time.time())
+
+
+# --- the middleware -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: int
+    rendered_at: float
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+    etag: str
+
+
+def _is_reader_request(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False  # possibly staff: never shared, never from the shared cache
+    path = request.path_info
+    return not path.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
+
+
+def _page_key(request) -> str:
+    query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
+    digest = hashlib.sha256(f"{request.path_info}?{query}".encode()).hexdigest()[:40]
+    return f"page:{digest}"
+
+
+def _cacheable(response) -> bool:
+    # 404 and 410 are cached too: after an unpublish, the crowd gets the 404 from cache.
+    if response.status_code not in (200, 301, 404, 410):
+        return False
+    if response.cookies or response.streaming:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    if "private" in cache_control or "no-store" in cache_control:
+        return False
+    return response.get("Content-Type", "").split(";")[0].strip() in CACHEABLE_TYPES
+
+
+def _to_entry(response, version: int) -> Entry:
+    content = response.content
+    headers = tuple(
+        (name, value)
+        for name, value in response.items()
+        if name.lower() not in {"cache-control", "etag", "last-modified", "expires", "vary"}
+    )
+    etag = f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+    return Entry(version, time.time(), response.status_code, headers, content, etag)
+
+
+class PageCacheMiddleware:
+    """Serve anonymous readers from the shared cache; see the module docstring."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _is_reader_request(request):
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies:
+                patch_cache_control(response, private=True, no_cache=True)
+            return response
+
+        ttl = settings.PAGE_CACHE_SECONDS
+        if ttl <= 0:
+            return self._respond(request, self._render(request), None, cached=False)
+
+        key = _page_key(request)
+        found = cache.get_many([STATE_KEY, key]) if _version_in_cache() else {key: cache.get(key)}
+        state = current_state(mirrored=found.get(STATE_KEY))
+        request.content_state = state  # for the views, so they need not look again
+        entry: Entry | None = found.get(key)
+
+        fresh = entry is not None and entry.version == state.version
+        if fresh and time.time() - entry.rendered_at < ttl:
+            return self._serve(request, entry, state, hit="hit")
+        lock = f"{key}:lock"
+        if cache.add(lock, 1, LOCK_SECONDS):
+            try:
+                return self._render_and_store(request, key, state)
+            finally:
+                cache.delete(lock)
+        if entry is not None and entry.version == state.version:
+            # Only its time ran out, the content did not change: the previous copy is fine
+            # while another worker renders the new one.
+            return self._serve(request, entry, state, hit="stale")
+        fresh = self._wait_for(key, state.version)
+        if fresh is not None:
+            return self._serve(request, fresh, state, hit="waited")
+        return self._render_and_store(request, key, state)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _render(self, request):
+        return self.get_response(request)
+
+    def _render_and_store(self, request, key: str, state: State):
+        response = self._render(request)
+        if not _cacheable(response):
+            return self._respond(request, response, state, cached=False)
+        entry = _to_entry(response, state.version)
+        cache.set(key, entry, settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS)
+        return self._serve(request, entry, state, hit="miss")
+
+    @staticmethod
+    def _wait_for(key: str, version: int) -> Entry | None:
+        deadline = time.monotonic() + WAIT_FOR_RENDER_SECONDS
+        delay = 0.01
+        while time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            entry = cache.get(key)
+            if entry is not None and entry.version == version:
+                return entry
+        return None
+
+    def _serve(self, request, entry: Entry, state: State, *, hit: str):
+        from django.http import HttpResponse, HttpResponseNotModified
+
+        last_modified = http_date(entry.rendered_at)
+        if self._not_modified(request, entry):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(entry.content, status=entry.status)
+            for name, value in entry.headers:
+                response[name] = value
+        response["ETag"] = entry.etag
+        response["Last-Modified"] = last_modified
+        response["X-Page-Cache"] = hit
+        self._public_headers(response, state)
+        return response
+
+    @staticmethod
+    def _not_modified(request, entry: Entry) -> bool:
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is not None:
+            return entry.etag in [tag.strip() for tag in if_none_match.split(",")] or (
+                if_none_match.strip() == "*"
+            )
+        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+        return since is not None and int(entry.rendered_at) <= since
+
+    def _respond(self, request, response, state: State | None, *, cached: bool):
+        """An uncached reader response: still conditional and publicly cacheable if it can be."""
+        if _cacheable(response):
+            entry = _to_entry(response, state.version if state else 0)
+            if self._not_modified(request, entry):
+                from django.http import HttpResponseNotModified
+
+                not_modified = HttpResponseNotModified()
+                not_modified["ETag"] = entry.etag
+                return not_modified
+            response["ETag"] = entry.etag
+            self._public_headers(response, state)
+        return response
+
+    @staticmethod
+    def _public_headers(response, state: State | None) -> None:
+        max_age = settings.HTTP_CACHE_SECONDS
+        if state is not None:
+            remaining = seconds_until_next_change(state)
+            if remaining is not None:
+                max_age = min(max_age, int(remaining))
+        if response.get("Cache-Control"):
+            return  # the view decided (e.g. sitemaps, feeds set their own)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=max_age,
+            s_maxage=max_age,
+            stale_while_revalidate=settings.PAGE_CACHE_STALE_SECONDS if max_age else 0,
+        )

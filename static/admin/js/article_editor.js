@@ -1,0 +1,136 @@
+/* The article editor's helpers:
+ *  - keeps a copy of the text in this browser while you type, and offers it back if a
+ *    save failed (session or CSRF token expired, network gone): nothing typed is lost;
+ *  - shows a thumbnail and credit for each photo in the lead-photo chooser;
+ *  - suggests existing tags while typing.
+ * No inline script: everything is wired up from data attributes. */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("article_form");
+  if (!form) return;
+
+  // --- autosave to the browser --------------------------------------------------------
+  var match = window.location.pathname.match(/\/articles\/article\/(\d+)\/change\//);
+  var key = "newsroom:article:" + (match ? match[1] : "new");
+  var FIELDS = ["headline", "standfirst", "body", "slug", "tags"];
+
+  function field(name) { return form.elements.namedItem(name); }
+
+  function snapshot() {
+    var data = { savedAt: new Date().toISOString(), fields: {} };
+    FIELDS.forEach(function (name) {
+      var el = field(name);
+      if (el && "value" in el) data.fields[name] = el.value;
+    });
+    return data;
+  }
+
+  var timer = null;
+  function remember() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      try { localStorage.setItem(key, JSON.stringify(snapshot())); } catch (e) { /* full or private */ }
+    }, 400);
+  }
+
+  form.addEventListener("input", remember);
+  form.addEventListener("change", remember);
+  document.addEventListener("prose-editor:ready", function (event) {
+    var editor = event.detail && event.detail.editor;
+    if (editor && editor.on) editor.on("update", remember);
+    window.newsroomBodyEditor = editor;
+  });
+
+  // A successful save lands on a page with a success message: the copy is not needed.
+  var success = document.querySelector(".messagelist .success");
+  if (success && !document.querySelector(".errornote")) {
+    try { localStorage.removeItem("newsroom:article:new"); localStorage.removeItem(key); } catch (e) {}
+  }
+
+  var offer = document.querySelector("[data-autosave-offer]");
+  var stored = null;
+  try { stored = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { stored = null; }
+  if (offer && stored && stored.fields) {
+    var current = snapshot().fields;
+    var differs = FIELDS.some(function (name) {
+      return name in stored.fields && (stored.fields[name] || "") !== (current[name] || "");
+    });
+    if (differs) {
+      offer.hidden = false;
+      offer.querySelector("[data-autosave-time]").textContent = new Date(stored.savedAt).toLocaleString();
+      offer.querySelector("[data-autosave-restore]").addEventListener("click", function () {
+        FIELDS.forEach(function (name) {
+          var el = field(name);
+          if (!el || !(name in stored.fields)) return;
+          el.value = stored.fields[name];
+          if (name === "body" && window.newsroomBodyEditor) {
+            window.newsroomBodyEditor.commands.setContent(stored.fields[name]);
+          }
+        });
+        offer.hidden = true;
+      });
+      offer.querySelector("[data-autosave-discard]").addEventListener("click", function () {
+        try { localStorage.removeItem(key); } catch (e) {}
+        offer.hidden = true;
+      });
+    }
+  }
+
+  // --- lead photo: thumbnails and credit ---------------------------------------------
+  var $ = window.django && window.django.jQuery;
+  var photoSelect = document.getElementById("id_lead_photo");
+  if ($ && photoSelect) window.addEventListener("load", function () {
+    if (!$.fn.select2) return;
+    var $select = $(photoSelect);
+    var render = function (item) {
+      if (!item.id || !item.thumb) return item.text;
+      var row = $('<span class="newsroom-photo-option"></span>');
+      row.append($("<img alt=\"\">").attr("src", item.thumb));
+      row.append($("<span></span>").text(item.text));
+      return row;
+    };
+    (function () {
+      if ($select.data("select2")) $select.select2("destroy");
+      $select.select2({
+        ajax: {
+          data: function (params) {
+            return {
+              term: params.term, page: params.page,
+              app_label: photoSelect.dataset.appLabel,
+              model_name: photoSelect.dataset.modelName,
+              field_name: photoSelect.dataset.fieldName
+            };
+          }
+        },
+        templateResult: render,
+        templateSelection: render
+      });
+    })();
+  });
+
+  // --- tags: suggestions from the tags already in use ---------------------------------
+  var tagInput = field("tags");
+  if (tagInput && tagInput.dataset.suggestUrl) {
+    var list = document.createElement("datalist");
+    list.id = "newsroom-tag-suggestions";
+    document.body.appendChild(list);
+    tagInput.setAttribute("list", list.id);
+    tagInput.addEventListener("input", function () {
+      var parts = tagInput.value.split(",");
+      var last = parts[parts.length - 1].trim();
+      if (last.length < 2) return;
+      fetch(tagInput.dataset.suggestUrl + "?q=" + encodeURIComponent(last), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+        .then(function (data) {
+          var prefix = parts.slice(0, -1).map(function (p) { return p.trim(); }).filter(Boolean);
+          list.innerHTML = "";
+          data.results.forEach(function (name) {
+            var option = document.createElement("option");
+            option.value = prefix.concat([name]).join(", ");
+            list.appendChild(option);
+          });
+        });
+    });
+  }
+})();
