@@ -88,9 +88,6 @@ class ArticleFeed(Feed):
     def item_updateddate(self, item):
         return item.updated_at
 
-    def item_author_name(self, item):
-        return ", ".join(author.name for author in item.byline_authors) or None
-
     def item_categories(self, item):
         return [section.name for section in item.all_sections] + [t.name for t in item.tags.all()]
 

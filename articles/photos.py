@@ -21,7 +21,9 @@ def store(photo: Photo, prepared: imaging.PreparedImage, *, by=None) -> Photo:
     """Save a new or replaced photo file with its renditions (the photo row too)."""
     old_files = _files_of(photo) if photo.pk else []
     name = photo.image.field.generate_filename(photo, f"upload.{prepared.extension}")
-    photo.image.name = default_storage.save(name, ContentFile(prepared.content))
+    # Assign the stored name, not a file: the upload itself (possibly with a payload after
+    # the image, or GPS in its metadata) must never be what gets saved.
+    photo.image = default_storage.save(name, ContentFile(prepared.content))
     photo.width, photo.height = prepared.width, prepared.height
     photo.perceptual_hash = prepared.perceptual_hash
     if by is not None and photo.uploaded_by_id is None:

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from articles import permissions, preflight, revisions
+from articles import permissions, preflight, related, revisions
 from articles.models import (
     Agency,
     Article,
@@ -153,6 +153,7 @@ def save_article(
         article.save(update_fields=CONTENT_FIELDS)
 
     _set_relations(article, authors=authors, sections=sections, agencies=agencies, tags=tags)
+    related.refresh(article)
     _remember_old_address(article, old_path)
     revisions.record(article, by=by, comment=comment or ("Created" if creating else "Edited"))
     return article
@@ -223,6 +224,7 @@ def publish(article: Article, *, by, at: datetime.datetime | None = None) -> Art
     if current.first_published_at is None or current.first_published_at > now:
         current.first_published_at = when
     _bump(current, "status", "published_at", "first_published_at")
+    related.refresh(current)
     _remember_old_address(current, old_path)
     scheduled = when > now
     _event(

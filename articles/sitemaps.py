@@ -53,9 +53,13 @@ class SectionSitemap(SiteSitemap):
     priority = 0.8
 
     def items(self):
-        return Section.objects.annotate(
-            latest=Max("articles__published_at", filter=_visible("articles"))
-        ).filter(latest__isnull=False)
+        return (
+            Section.objects.annotate(
+                latest=Max("articles__published_at", filter=_visible("articles"))
+            )
+            .filter(latest__isnull=False)
+            .order_by("position", "name")
+        )
 
     def lastmod(self, section):
         return section.latest

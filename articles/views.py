@@ -3,7 +3,6 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,12 +10,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
-from articles import frontpage, previews, seo
+from articles import frontpage, previews, related, seo
 from articles import search as search_engine
 from articles.models import Article, ArticleRedirect, Correction, Section
 
 PAGE_SIZE = 20
-RELATED = 4
 
 
 class FrontPageView(TemplateView):
@@ -169,31 +167,10 @@ def _redirect_or_404(path: str):
     return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
 
 
-def related_articles(article: Article) -> list[Article]:
-    """Stories sharing the most tags, then the latest of the same section; never itself."""
-    published = Article.objects.published().exclude(pk=article.pk)
-    cards = published.select_related("primary_section", "lead_photo__agency")
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    related: list[Article] = []
-    if tag_ids:
-        related = list(
-            cards.filter(tagged_items__tag_id__in=tag_ids)
-            .annotate(shared=Count("tagged_items"))
-            .order_by("-shared", "-published_at")[:RELATED]
-        )
-    if len(related) < RELATED and article.primary_section_id:
-        related += list(
-            cards.filter(primary_section_id=article.primary_section_id)
-            .exclude(pk__in=[a.pk for a in related])
-            .newest_first()[: RELATED - len(related)]
-        )
-    return related
-
-
 def render_article(request, article: Article, *, preview: bool = False):
     context = {
         "article": article,
-        "related": [] if preview else related_articles(article),
+        "related": [] if preview else related.for_page(article),
         "preview": preview,
         "meta": seo.article_meta(article),
         "jsonld": seo.article_jsonld(article),

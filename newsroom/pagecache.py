@@ -93,17 +93,20 @@ def content_changed() -> None:
     """Every page rendered before now is stale once the current transaction commits.
 
     Bumping after commit (not before) means a page rendered in between shows the new
-    content under the old version: at worst rendered twice, never stale."""
+    content under the old version: at worst rendered twice, never stale. A transaction that
+    changes many rows registers many callbacks; the first one to run bumps for all of them.
+    """
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        entry[1] is _bump_after_commit for entry in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_bump_after_commit, robust=True)
+    connection.pagecache_changes = getattr(connection, "pagecache_changes", 0) + 1
+    ticket = connection.pagecache_changes
 
+    def bump_once():
+        if getattr(connection, "pagecache_bumped_upto", 0) >= ticket:
+            return  # an earlier callback of the same commit already bumped
+        connection.pagecache_bumped_upto = connection.pagecache_changes
+        _bump()
 
-def _bump_after_commit() -> None:
-    _bump()
+    transaction.on_commit(bump_once, robust=True)
 
 
 def watch(model, *, when: Callable | None = None) -> None:

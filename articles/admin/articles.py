@@ -337,8 +337,17 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def changelist_view(self, request, extra_context=None):
+        editor = permissions.is_editor(request.user)
         extra_context = {
             **(extra_context or {}),
-            "can_recover": permissions.is_editor(request.user),
+            "can_recover": editor,
+            # Live stories whose lead photo may no longer be used: readers see a placeholder.
+            "lapsed_photo_stories": list(
+                Article.objects.published()
+                .with_photo_rights_lapsed()
+                .select_related("lead_photo")[:50]
+            )
+            if editor
+            else [],
         }
         return super().changelist_view(request, extra_context)

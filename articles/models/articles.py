@@ -53,6 +53,10 @@ class ArticleQuerySet(models.QuerySet):
     def in_review(self) -> "ArticleQuerySet":
         return self.filter(status=Status.REVIEW)
 
+    def with_photo_rights_lapsed(self, *, on: datetime.date | None = None) -> "ArticleQuerySet":
+        """Articles whose lead photo's "may be used until" date has passed."""
+        return self.filter(lead_photo__usable_until__lt=on or timezone.localdate())
+
     def newest_first(self) -> "ArticleQuerySet":
         return self.order_by("-published_at", "-id")
 
@@ -64,15 +68,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_detail(self) -> "ArticleQuerySet":
         """Everything the article page renders, in a fixed number of queries."""
-        from authors.models import AuthorLink
-
         return self.select_related("primary_section", "lead_photo__agency").prefetch_related(
-            Prefetch(
-                "bylines",
-                queryset=Byline.objects.select_related("author").prefetch_related(
-                    Prefetch("author__links", queryset=AuthorLink.objects.all())
-                ),
-            ),
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
             "sections",
             "agencies",
             "tags",
@@ -181,6 +178,9 @@ class Article(models.Model):
         editable=False,
         related_name="articles_edited",
     )
+    # Chosen when the story is saved (articles/related.py); filtered for visibility when
+    # the page is shown.
+    related_ids = models.JSONField(default=list, blank=True, editable=False)
     # Bumped by every save; a save made from an older copy is refused (see services).
     version = models.PositiveIntegerField(default=1, editable=False)
     # Part of every shared preview link; changing it revokes the links given out so far.

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from articles import photos, services
+from articles import photos, related, services
 from articles.demo import content, images
 from articles.demo.bulk import BulkNewsroom
 from articles.models import (
@@ -262,6 +262,8 @@ class Desk:
 
     def curate(self, published: list[Article]) -> None:
         published = list(Article.objects.filter(pk__in=[a.pk for a in published]).newest_first())
+        for article in published:  # now that all are live, each can find its relatives
+            related.refresh(article)
         if not FrontPageSlot.objects.exists() and published:
             FrontPageSlot.objects.create(position=1, article=published[0], created_by=self.editor)
         if not BreakingNews.objects.exists():

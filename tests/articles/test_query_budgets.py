@@ -1,0 +1,112 @@
+"""Each public page runs a fixed number of SQL queries, however much it shows.
+
+Budgets are for the page cache turned off (PAGE_CACHE_SECONDS=0) and the content version
+read from the database (the local-memory setup); with Redis that read costs no query. The
+navigation and banner ("chrome") are cached under the content version: the first request
+after a change pays two queries for them, later ones none.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Correction
+from tests.factories import make_agency, make_article, make_author, make_photo, section
+
+pytestmark = pytest.mark.django_db
+
+# page: (budget with chrome cached, budget right after a change)
+BUDGETS = {
+    "front": (6, 8),
+    "section": (5, 7),
+    "article": (8, 10),
+    "author": (6, 8),
+    "tag": (5, 7),
+    "search": (4, 6),
+    "corrections": (3, 5),
+    "feed": (4, 4),
+    "section_feed": (5, 5),
+    "author_feed": (5, 5),
+    "tag_feed": (5, 5),
+    "corrections_feed": (1, 1),
+    "sitemap_index": (4, 4),
+    "sitemap_articles": (2, 2),
+    "sitemap_tags": (2, 2),
+    "news_sitemap": (2, 2),
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+def build(size: int, editor) -> dict:
+    """`size` stories, each with 3 authors, 5 tags, a photo, two sections, a correction."""
+    authors = [make_author(f"Writer {i}") for i in range(3)]
+    agencies = [make_agency(f"Wire {size}-{i}") for i in range(3)]
+    photo = make_photo()
+    tags = [f"topic {i}" for i in range(5)]
+    stories = [
+        make_article(
+            authors=authors,
+            tags=tags,
+            agencies=agencies,
+            lead_photo=photo,
+            primary_section=section("world"),
+            sections=[section("politics")],
+            body="<p>findable words here</p>",
+        )  # fmt: skip
+        for _ in range(size)
+    ]
+    for story in stories:
+        for n in range(2):
+            Correction.objects.create(article=story, text=f"Note {n}", created_by=editor)
+    return {
+        "front": "/",
+        "section": "/section/world/",
+        "article": stories[0].get_absolute_url(),
+        "author": authors[0].get_absolute_url(),
+        "tag": "/tags/topic-0/",
+        "search": "/search/?q=findable",
+        "corrections": "/corrections/",
+        "feed": "/feed/",
+        "section_feed": "/section/world/feed/",
+        "author_feed": f"{authors[0].get_absolute_url()}feed/",
+        "tag_feed": "/tags/topic-0/feed/",
+        "corrections_feed": "/corrections/feed/",
+        "sitemap_index": "/sitemap.xml",
+        "sitemap_articles": "/sitemap-articles.xml",
+        "sitemap_tags": "/sitemap-tags.xml",
+        "news_sitemap": "/news-sitemap.xml",
+    }
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("page", sorted(BUDGETS))
+def test_query_budget_holds_on_a_full_page(client, editor, page, django_assert_max_num_queries):
+    urls = build(50, editor)
+    warm, cold = BUDGETS[page]
+    cache.clear()
+    with django_assert_max_num_queries(cold):
+        assert client.get(urls[page]).status_code == 200
+    with django_assert_max_num_queries(warm):
+        assert client.get(urls[page]).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["front", "section", "article", "author", "tag", "feed", "search"])
+def test_query_count_does_not_grow_with_the_number_of_items(client, editor, page):
+    small = build(12, editor)
+    client.get(small[page])
+    few = queries_for(client, small[page])
+    large = build(40, editor)
+    client.get(large[page])
+    many = queries_for(client, large[page])
+    assert many == few, f"{page}: {few} queries with 12 stories, {many} with 52"
