@@ -23,7 +23,9 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
+# Gunicorn believes X-Forwarded-Proto only from these addresses; Django's
+# TrustedProxyMiddleware applies the same list to every forwarded header.
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 
 
 def on_starting(server):

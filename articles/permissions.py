@@ -35,13 +35,15 @@ def is_own(user, article: Article) -> bool:
 
 def visible_in_admin(user, queryset):
     """The articles a staff member sees in the admin: editors all, journalists their own
-    and what is already published."""
+    and what readers can already see (not others' drafts, nor embargoed scheduled ones)."""
     if is_editor(user):
         return queryset
     if not _is_staff(user):
         return queryset.none()
     return queryset.filter(
-        Q(created_by=user) | Q(bylines__author__user=user) | Q(status=Status.PUBLISHED)
+        Q(created_by=user)
+        | Q(bylines__author__user=user)
+        | Q(pk__in=Article.objects.published().values("pk"))
     ).distinct()
 
 

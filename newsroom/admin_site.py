@@ -23,6 +23,27 @@ class NewsroomAdminSite(admin.AdminSite):
     site_title = settings.SITE_NAME
     index_title = "The desk"
 
+    @property
+    def login_form(self):
+        from newsroom.accounts import NewsroomLoginForm
+
+        return NewsroomLoginForm
+
+    def get_urls(self):
+        from django.urls import path
+
+        from newsroom.accounts import two_step
+
+        urls = [
+            path(
+                "two-step/",
+                self.admin_view(two_step),
+                {"admin_site": self},
+                name="two_step",
+            )
+        ]
+        return urls + super().get_urls()
+
     def autocomplete_view(self, request):
         return ThumbnailAutocompleteView.as_view(admin_site=self)(request)
 

@@ -61,7 +61,9 @@ class TolerantRedisCache(RedisCache):
     # --- the cache API, each call tolerant ---------------------------------------------
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("add", False, key, value, timeout, version)
+        # Unreachable, Redis cannot hold anyone's lock either: report success, so a caller
+        # using add() as a lock (the page cache) goes ahead instead of waiting for nobody.
+        return self._call("add", True, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._call("get", default, key, default, version)

@@ -1,16 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from articles.sitemaps import SITEMAPS, news_sitemap, sitemap_index
 from newsroom import views
+from newsroom.accounts import ThrottledPasswordResetView
 from newsroom.health import healthz
+from newsroom.security import serve_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon),
     path("sitemap.xml", sitemap_index, name="sitemap_index"),
     path(
         "sitemap-<section>.xml",
@@ -19,6 +22,26 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
+    path(
+        "admin/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("authors/", include("authors.urls")),
     path("", include("articles.urls")),
@@ -26,7 +49,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", serve_media),
     ]
 
 handler404 = "articles.views.not_found"

@@ -1,1 +1,1 @@
-from articles.admin import articles, photos, taxonomy  # noqa: F401 - registers the admins
+from articles.admin import articles, frontpage, photos, taxonomy  # noqa: F401 - registers admins

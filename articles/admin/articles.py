@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from js_asset import Media as JsMedia
 
 from articles import permissions, services
 from articles.admin import workflow
@@ -285,6 +286,9 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         else:
             context.update(can_submit=True)
+        # The rich-text editor's import map is an inline script: it carries this
+        # response's CSP nonce (see newsroom/security.py).
+        context["media"] = JsMedia.from_media(context["media"], nonce=str(request.csp_nonce))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):

@@ -31,7 +31,10 @@ EDITOR_EXTRA = {
         "add_frontpageslot", "change_frontpageslot", "delete_frontpageslot", "view_frontpageslot",
         "add_breakingnews", "change_breakingnews", "delete_breakingnews", "view_breakingnews",
     ],
-    "authors": ["add_author", "change_author", "delete_author"],
+    "authors": [
+        "add_author", "change_author", "delete_author",
+        "add_authorlink", "change_authorlink", "delete_authorlink", "view_authorlink",
+    ],
     "taggit": ["add_tag", "change_tag", "delete_tag"],
 }  # fmt: skip
 

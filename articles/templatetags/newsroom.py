@@ -1,5 +1,7 @@
 """Template helpers for the readers' site."""
 
+from urllib.parse import urlsplit
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
@@ -38,6 +40,16 @@ def and_list(items) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@register.filter
+def safe_url(value) -> str:
+    """Only links a reader may follow: a path on this site, http(s) or mailto. Forms
+    validate links already; this keeps a bad value stored some other way harmless."""
+    url = str(value or "").strip()
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    return url if urlsplit(url).scheme.lower() in ("http", "https", "mailto") else ""
 
 
 @register.simple_tag

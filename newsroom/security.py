@@ -1,0 +1,137 @@
+"""Browser-facing security: which proxies we believe, and the headers on every response.
+
+* TrustedProxyMiddleware runs first. X-Forwarded-For/-Proto/-Host are believed only when
+  the connection comes from an address in TRUSTED_PROXIES; otherwise they are removed, so
+  a client cannot claim another address (and dodge the login lock-out) or claim HTTPS.
+* SecurityHeadersMiddleware sets a strict Content-Security-Policy, Permissions-Policy and
+  Cross-Origin-Resource-Policy. Readers' pages allow no script at all (their only <script>
+  is JSON-LD data, which browsers never execute). The admin allows our own scripts and,
+  through a per-response nonce, the one inline import map the rich-text editor needs.
+"""
+
+import ipaddress
+import secrets
+from functools import cached_property
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                     "HTTP_X_REAL_IP", "HTTP_FORWARDED")  # fmt: skip
+
+
+class TrustedProxies:
+    def __init__(self, entries: list[str]):
+        self.networks = [ipaddress.ip_network(entry, strict=False) for entry in entries]
+
+    def __contains__(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+
+class TrustedProxyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @cached_property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies(settings.TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        if peer in self.proxies:
+            client = self.client_address(meta.get("HTTP_X_FORWARDED_FOR", ""))
+            if client:
+                meta["REMOTE_ADDR"] = client
+        else:
+            for header in FORWARDED_HEADERS:
+                meta.pop(header, None)
+        return self.get_response(request)
+
+    def client_address(self, forwarded_for: str) -> str | None:
+        """The right-most address that is not one of our proxies: the one our proxy saw.
+        Addresses further left were written by the client and prove nothing."""
+        for candidate in reversed([part.strip() for part in forwarded_for.split(",")]):
+            if not candidate:
+                continue
+            try:
+                ipaddress.ip_address(candidate)
+            except ValueError:
+                return None
+            if candidate not in self.proxies:
+                return candidate
+        return None
+
+
+def _policy(*, admin: bool, nonce: str | None) -> str:
+    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    directives = {
+        "default-src": "'self'",
+        "script-src": scripts if admin else "'none'",
+        # Django's admin and the editor's toolbar set a few styles from script.
+        "style-src": "'self' 'unsafe-inline'" if admin else "'self'",
+        "img-src": "'self' data: blob:" if admin else "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'self'" if admin else "'none'",
+    }
+    if not settings.DEBUG:
+        directives["upgrade-insecure-requests"] = ""
+    return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        nonce: list[str] = []
+
+        def make_nonce() -> str:
+            if not nonce:
+                nonce.append(secrets.token_urlsafe(16))
+            return nonce[0]
+
+        request.csp_nonce = SimpleLazyObject(make_nonce)
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code >= 500:
+            return response  # Django's debug page needs its inline script and styles
+        if "Content-Security-Policy" not in response:
+            admin = request.path_info.startswith("/admin/")
+            response["Content-Security-Policy"] = _policy(
+                admin=admin, nonce=nonce[0] if nonce else None
+            )
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
+def serve_media(request, path):
+    """Uploaded media, for development and small setups (SERVE_MEDIA): images only, never
+    sniffed as something else, sandboxed if opened directly."""
+    from django.http import Http404
+    from django.views.static import serve
+
+    if not path.lower().endswith((".jpg", ".jpeg", ".png", ".webp")):
+        raise Http404("Not an image.")
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def client_ip(request) -> str:
+    """The client's address as TrustedProxyMiddleware established it (for django-axes)."""
+    return request.META.get("REMOTE_ADDR", "")

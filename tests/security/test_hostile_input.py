@@ -1,0 +1,162 @@
+"""An XSS corpus in every text field staff can fill stays inert on every page, feed,
+JSON-LD block and admin page."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from taggit.models import Tag
+
+from articles.models import BreakingNews, Correction, Section
+from authors.models import AuthorLink
+from tests.factories import make_agency, make_article, make_author, make_photo
+
+pytestmark = pytest.mark.django_db
+
+PAYLOADS = [
+    '<script>alert("xss-script")</script>',
+    '<img src=x onerror=alert("xss-img")>',
+    '"><svg onload=alert("xss-svg")>',
+    "javascript:alert('xss-js')",
+    '<a href="javascript:alert(1)">xss-link</a>',
+    "</title><script>alert(1)</script>",
+    "</script><script>alert('xss-jsonld')</script>",
+    "<iframe src=//evil.example></iframe>",
+    "<b onmouseover=alert(1)>broken",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+]
+EVIL = " ".join(PAYLOADS)
+DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:text")
+
+
+class Inspector(HTMLParser):
+    """Collects everything in a page that could run script."""
+
+    def __init__(self, *, admin: bool = False):
+        super().__init__()
+        self.admin = admin
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script":
+            allowed = attributes.get("type") in ("application/ld+json", "importmap") or (
+                attributes.get("src", "").startswith(("/static/", "/admin/jsi18n/"))
+            )
+            if not allowed:
+                self.problems.append(f"script element {attrs}")
+        # The admin draws its own icons with inline SVG; readers' pages have none.
+        if tag in ("iframe", "object", "embed", "math", "base") or (
+            tag == "svg" and not self.admin
+        ):
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"event handler {name}={value!r} on <{tag}>")
+            link = name in ("href", "src", "action", "formaction", "srcset")
+            if link and value and value.strip().lower().startswith(DANGEROUS_SCHEMES):
+                self.problems.append(f"{name}={value!r} on <{tag}>")
+
+
+def assert_inert(html: str, where: str, *, admin: bool = False):
+    inspector = Inspector(admin=admin)
+    inspector.feed(html)
+    assert not inspector.problems, (where, inspector.problems)
+    for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S):
+        json.loads(block)  # the whole block is one JSON value: nothing broke out of it
+
+
+@pytest.fixture
+def hostile(editor):
+    agency = make_agency(EVIL[:80], photo_credit=EVIL[:80], website="https://agency.example")
+    author = make_author(EVIL[:120], job_title=EVIL[:120], bio=EVIL)
+    AuthorLink.objects.create(author=author, label=EVIL[:60], url="javascript:alert(1)")
+    photo = make_photo(alt_text=EVIL[:250], caption=EVIL, credit=EVIL[:200], agency=agency)
+    article = make_article(
+        EVIL[:200], standfirst=EVIL[:400], body=EVIL, authors=[author], agencies=[agency],
+        lead_photo=photo, tags=[PAYLOADS[0], PAYLOADS[1]],
+    )  # fmt: skip
+    Correction.objects.create(article=article, text=EVIL, created_by=editor)
+    BreakingNews.objects.create(text=EVIL[:200], link="javascript:alert(1)")
+    Section.objects.filter(slug="world").update(description=EVIL)
+    return {"article": article, "author": author, "photo": photo, "agency": agency}
+
+
+def public_urls(hostile):
+    tag = Tag.objects.get(name=PAYLOADS[0])
+    return [
+        "/", "/section/politics/", "/section/world/", hostile["article"].get_absolute_url(),
+        hostile["author"].get_absolute_url(), f"/tags/{tag.slug}/", "/corrections/",
+        "/search/?q=alert", "/search/?q=" + PAYLOADS[0], "/nope/",
+    ]  # fmt: skip
+
+
+def test_public_pages_render_the_corpus_inert(client, settings, hostile):
+    settings.PAGE_CACHE_SECONDS = 0
+    for url in public_urls(hostile):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert_inert(response.content.decode(), url)
+
+
+def test_feeds_and_sitemaps_stay_well_formed_and_inert(client, hostile):
+    for url in ("/feed/", "/corrections/feed/", f"{hostile['author'].get_absolute_url()}feed/",
+                "/section/politics/feed/", "/news-sitemap.xml", "/sitemap-articles.xml",
+                "/sitemap-authors.xml", "/sitemap-tags.xml"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        root = ET.fromstring(response.content)  # raises if anything broke the XML
+        for element in root.iter("{http://purl.org/rss/1.0/modules/content/}encoded"):
+            assert_inert(element.text or "", url)
+
+
+def test_admin_pages_render_the_corpus_inert(editor_client, hostile):
+    article, photo = hostile["article"], hostile["photo"]
+    for url in (
+        reverse("admin:articles_article_changelist"),
+        reverse("admin:articles_article_change", args=[article.pk]),
+        reverse("admin:articles_article_history", args=[article.pk]),
+        reverse("admin:articles_article_correct", args=[article.pk]),
+        reverse("admin:articles_article_preview", args=[article.pk]),
+        reverse("admin:articles_photo_changelist"),
+        reverse("admin:articles_photo_change", args=[photo.pk]),
+        reverse("admin:authors_author_change", args=[hostile["author"].pk]),
+        reverse("admin:articles_agency_changelist"),
+        reverse("admin:taggit_tag_changelist"),
+        reverse("admin:articles_breakingnews_changelist"),
+    ):
+        response = editor_client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.content.decode(), url, admin=True)
+
+
+def test_links_staff_type_cannot_be_javascript(editor_client):
+    author = make_author("Safe links")
+    url = reverse("admin:authors_author_change", args=[author.pk])
+    data = {
+        "name": "Safe links", "slug": author.slug, "job_title": "", "bio": "", "user": "",
+        "is_active": "on",
+        "links-TOTAL_FORMS": "1", "links-INITIAL_FORMS": "0",
+        "links-MIN_NUM_FORMS": "0", "links-MAX_NUM_FORMS": "1000",
+        "links-0-label": "Site", "links-0-url": "javascript:alert(1)", "links-0-position": "0",
+    }  # fmt: skip
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert b"Links must start with https://" in response.content
+    assert not AuthorLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--articles", "abc"], ["--articles", "-3"], ["--articles", "0"], ["--authors", "99999999"],
+     ["--articles", "2000000"]],
+)  # fmt: skip
+def test_management_command_refuses_bad_input_with_a_message(arguments):
+    with pytest.raises(CommandError) as error:
+        call_command("seed_demo", *arguments)
+    assert "number" in str(error.value).lower()

@@ -1,0 +1,132 @@
+"""Throw-away Redis and PostgreSQL servers for fault tests, on free loopback ports.
+
+The machine's own services are never stopped: each test starts, breaks and restarts its
+own. Tests that need the server binaries are skipped, saying why, where they are missing
+(CI has them)."""
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.support import free_port
+
+
+def _wait_for_port(port: int, *, up: bool = True, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            if up:
+                return
+        except OSError:
+            if not up:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"port {port} did not go {'up' if up else 'down'} in {timeout} s")
+
+
+class RedisServer:
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        _wait_for_port(self.port, up=False)
+
+
+@contextmanager
+def redis_server(tmp_path: Path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed here")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _pg_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name)]
+    return found[-1] if found and found[-1] else None
+
+
+class PostgresServer:
+    """A cluster of our own: initdb in a temporary folder, pg_ctl to start and stop it."""
+
+    def __init__(self, root: Path):
+        self.port = free_port()
+        self.data = root / "pgdata"
+        self.log = root / "postgres.log"
+        self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
+
+    def _run(self, *command: str) -> None:
+        if self.as_postgres:
+            command = ("runuser", "-u", "postgres", "--", *command)
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def init(self) -> None:
+        self.data.parent.mkdir(parents=True, exist_ok=True)
+        if self.as_postgres:
+            shutil.chown(self.data.parent, "postgres")
+            os.chmod(self.data.parent, 0o755)
+            for parent in self.data.parents:
+                if str(parent) in ("/", "/tmp"):
+                    break
+                os.chmod(parent, os.stat(parent).st_mode | 0o005)
+        self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                  "--no-sync")  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
+                  "-w", "start")  # fmt: skip
+        _wait_for_port(self.port)
+
+    def stop(self, mode: str = "fast", *, wait: bool = True) -> None:
+        command = [_pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "stop"]
+        if not wait:
+            command.insert(-1, "-W")
+        self._run(*command)
+
+
+@contextmanager
+def postgres_server(tmp_path: Path):
+    if not _pg_bin("initdb") or not _pg_bin("pg_ctl"):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed here")
+    server = PostgresServer(tmp_path)
+    server.init()
+    server.start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            server.stop("immediate")
