@@ -60,8 +60,10 @@ serve: $(STAMP)
 	  sh -c '$(PY) manage.py collectstatic --noinput -v0 && $(PY) manage.py migrate --noinput -v0 && \
 	  exec $(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)'
 
-browser:
-	@true
+# The browser tests need a Chromium: Debian's (CI installs it), CHROMIUM_PATH, or one
+# Playwright downloads where downloads work (macOS, most Linux machines).
+browser: $(DEV_STAMP)
+	@$(PY) -m tests.e2e.browser >/dev/null || $(BIN)/playwright install chromium
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

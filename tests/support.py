@@ -22,6 +22,8 @@ def clean_env(**overrides: str) -> dict[str, str]:
         "REDIS_URL", "MEDIA_ROOT", "STATIC_ROOT", "TIME_ZONE", "SITE_URL", "SITE_NAME",
         "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS",
     }  # fmt: skip
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests only (tests/e2e/conftest.py).
+    names.add("DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in names}
     env["ENV_FILE"] = ""
     env["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"

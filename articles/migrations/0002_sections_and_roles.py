@@ -56,7 +56,11 @@ def forwards(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    seed(apps)
 
+
+def seed(apps):
+    """The sections and the roles (their permissions must exist). Idempotent."""
     Section = apps.get_model("articles", "Section")
     for name, slug, description, position in SECTIONS:
         Section.objects.get_or_create(
