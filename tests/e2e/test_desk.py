@@ -88,6 +88,14 @@ def test_journalist_files_editor_returns_schedules_and_publishes(
     with popup.expect_event("close"):
         popup.click("input[name=_save]")
     expect(journalist.locator("#id_lead_photo option:checked")).to_contain_text("Trucks queue")
+    # Choosing a photo shows each one's thumbnail and credit.
+    journalist.click("#id_lead_photo + .select2")
+    journalist.fill(".select2-container--open .select2-search__field", "Trucks")
+    option = journalist.locator(".select2-results__option .newsroom-photo-option").first
+    expect(option.locator("img")).to_be_visible()
+    expect(option).to_contain_text("Source: AP Photo")
+    shot(journalist, "01b-photo-chooser", full_page=False)
+    journalist.keyboard.press("Escape")
 
     journalist.fill("#id_tags", "humanitarian aid, Jordan")
     choose_in_autocomplete(journalist, "id_agencies", "Al Jazeera")

@@ -95,3 +95,37 @@ def test_the_xss_corpus_does_nothing_in_a_real_browser(site, new_page, settings)
         assert injected == {"scripts": 0, "frames": 0, "svg": 0, "handlers": 0}, (url, injected)
     assert dialogs == []
     assert Article.objects.filter(pk=story.pk).exists()
+
+
+def test_a_session_that_expires_mid_story_loses_no_text(site, new_page, shot):
+    journalist = make_user("leila", "Journalist")
+    make_author("Leila Haddad", user=journalist)
+    page = new_page()
+    log_in(page, site, "leila")
+    page.goto(f"{site}/admin/articles/article/add/")
+    page.fill("#id_headline", "Floods reach the old town")
+    page.locator(".ProseMirror[contenteditable=true]").click()
+    page.keyboard.type("Water rose a metre overnight in the lower streets.")
+    page.wait_for_function(
+        "() => (localStorage.getItem('newsroom:article:new') || '').includes('a metre overnight')"
+    )
+    page.context.clear_cookies()  # the session and CSRF cookie expire while she writes
+    page.click("input[name=_save]")
+    assert Article.objects.count() == 0  # the save could not happen
+    shot(page, "01-save-refused")
+
+    log_in(page, site, "leila")
+    page.goto(f"{site}/admin/articles/article/add/")
+    offer = page.locator("[data-autosave-offer]")
+    expect(offer).to_be_visible()
+    shot(page, "02-copy-offered")
+    page.click("[data-autosave-restore]")
+    expect(page.locator("#id_headline")).to_have_value("Floods reach the old town")
+    expect(page.locator(".ProseMirror[contenteditable=true]")).to_contain_text("a metre overnight")
+    page.select_option("#id_primary_section", label="World")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    saved = Article.objects.get()
+    assert saved.headline == "Floods reach the old town"
+    assert "a metre overnight" in saved.body
+    assert page.evaluate("localStorage.getItem('newsroom:article:new')") is None

@@ -7,6 +7,41 @@
 (function () {
   "use strict";
 
+  // Loaded in <head>: catch the editor as soon as it is ready, wire the rest up once the
+  // form exists.
+  var bodyEditor = null;
+  var onEditorUpdate = null;
+  document.addEventListener("prose-editor:ready", function (event) {
+    bodyEditor = event.detail && event.detail.editor;
+    window.newsroomBodyEditor = bodyEditor;
+    if (bodyEditor && bodyEditor.on) {
+      bodyEditor.on("update", function () { if (onEditorUpdate) onEditorUpdate(); });
+    }
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+
+  // A save that worked lands on a page whose success message links to the article: the
+  // copies kept for it (and for a new article, if one was just added) are not needed.
+  function forgetSavedCopies() {
+    var success = document.querySelectorAll(".messagelist .success");
+    if (!success.length || document.querySelector(".errornote")) return;
+    try {
+      success.forEach(function (message) {
+        if (/added/.test(message.textContent)) localStorage.removeItem("newsroom:article:new");
+        message.querySelectorAll("a[href*='/articles/article/']").forEach(function (link) {
+          var id = link.getAttribute("href").match(/article\/(\d+)\//);
+          if (id) localStorage.removeItem("newsroom:article:" + id[1]);
+        });
+      });
+    } catch (e) { /* storage unavailable */ }
+  }
+
+  function init() {
+  forgetSavedCopies();
   var form = document.getElementById("article_form");
   if (!form) return;
 
@@ -23,6 +58,8 @@
       var el = field(name);
       if (el && "value" in el) data.fields[name] = el.value;
     });
+    // The editor writes its HTML to the hidden textarea only when the form is sent.
+    if (bodyEditor) data.fields.body = bodyEditor.getHTML();
     return data;
   }
 
@@ -36,17 +73,8 @@
 
   form.addEventListener("input", remember);
   form.addEventListener("change", remember);
-  document.addEventListener("prose-editor:ready", function (event) {
-    var editor = event.detail && event.detail.editor;
-    if (editor && editor.on) editor.on("update", remember);
-    window.newsroomBodyEditor = editor;
-  });
+  onEditorUpdate = remember;
 
-  // A successful save lands on a page with a success message: the copy is not needed.
-  var success = document.querySelector(".messagelist .success");
-  if (success && !document.querySelector(".errornote")) {
-    try { localStorage.removeItem("newsroom:article:new"); localStorage.removeItem(key); } catch (e) {}
-  }
 
   var offer = document.querySelector("[data-autosave-offer]");
   var stored = null;
@@ -64,9 +92,7 @@
           var el = field(name);
           if (!el || !(name in stored.fields)) return;
           el.value = stored.fields[name];
-          if (name === "body" && window.newsroomBodyEditor) {
-            window.newsroomBodyEditor.commands.setContent(stored.fields[name]);
-          }
+          if (name === "body" && bodyEditor) bodyEditor.commands.setContent(stored.fields[name]);
         });
         offer.hidden = true;
       });
@@ -132,5 +158,6 @@
           });
         });
     });
+  }
   }
 })();
