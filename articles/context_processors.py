@@ -5,7 +5,10 @@ from articles.models import BreakingNews, Section
 from newsroom import pagecache
 
 
-def _chrome(request) -> dict:
+def chrome_for(request) -> dict:
+    """The sections and the banner, from the cache while the content has not changed."""
+    if hasattr(request, "newsroom_chrome"):
+        return request.newsroom_chrome
     state = getattr(request, "content_state", None) or pagecache.current_state()
     key = f"chrome:{state.version}"
     chrome = cache.get(key)
@@ -15,10 +18,11 @@ def _chrome(request) -> dict:
             "breaking": BreakingNews.objects.active().first(),
         }
         cache.set(key, chrome, 3600)
+    request.newsroom_chrome = chrome
     return chrome
 
 
 def chrome(request):
     """The navigation and the breaking-news banner of every public page: cached under the
     content version, so they cost no query while nothing changed."""
-    return {"chrome": SimpleLazyObject(lambda: _chrome(request))}
+    return {"chrome": SimpleLazyObject(lambda: chrome_for(request))}

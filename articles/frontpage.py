@@ -1,13 +1,15 @@
 """The front page: pinned stories first, filled with the latest, then each section.
 
-Computed in a fixed number of queries however many stories and sections there are:
-slots (1), lead and top stories with their bylines (2), section blocks with their bylines
-(2, one window query for all sections).
+Three queries however many stories and sections there are: the slots in force, the
+candidate stories (one query reading, through indexes, only the newest few overall and
+per section), and their bylines. Which story goes where is then decided in Python, so no
+story appears twice.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -35,7 +37,7 @@ def pinned_ids(now: datetime.datetime) -> dict[int, int]:
     """position → article id of the slots in force now, for visible articles."""
     slots = (
         FrontPageSlot.objects.active(at=now)
-        .filter(article__in=Article.objects.published(at=now))
+        .filter(article__status="published", article__published_at__lte=now)
         .order_by("position", "-starts_at")
         .values_list("position", "article_id")
     )
@@ -46,43 +48,56 @@ def pinned_ids(now: datetime.datetime) -> dict[int, int]:
     return by_position
 
 
-def build(*, now: datetime.datetime | None = None) -> FrontPage:
+def build(*, now: datetime.datetime | None = None, sections=None) -> FrontPage:
+    """`sections`: the paper's sections if the caller has them at hand (the navigation
+    does); otherwise they are read."""
     now = now or timezone.now()
-    published = Article.objects.published(at=now)
+    sections = list(sections) if sections is not None else list(Section.objects.all())
     pinned = pinned_ids(now)
-    latest = published.exclude(pk__in=pinned.values()).newest_first().values("pk")[:TOP_STORIES]
-    candidates = {
-        article.pk: article
-        for article in published.filter(Q(pk__in=pinned.values()) | Q(pk__in=latest))
-        .for_listing()
-        .newest_first()
-    }
-    fill = iter(a for pk, a in candidates.items() if pk not in pinned.values())
-    ordered: list[Article] = []
-    for position in range(1, TOP_STORIES + 1):
-        article = candidates.get(pinned.get(position)) or next(fill, None)
-        if article is not None:
-            ordered.append(article)
-    shown = [article.pk for article in ordered]
+    published = Article.objects.published(at=now)
+    wanted = _candidates(published, [s.pk for s in sections], list(pinned.values()))
+    # Every part of `wanted` is already visible; filtering the outer query again would
+    # only lead PostgreSQL to walk the whole archive instead of fetching a few rows by id.
+    candidates = list(Article.objects.filter(wanted).for_listing().newest_first())
+    by_pk = {article.pk: article for article in candidates}
 
+    fill = iter(a for a in candidates if a.pk not in pinned.values())
+    top: list[Article] = []
+    for position in range(1, TOP_STORIES + 1):
+        article = by_pk.get(pinned.get(position)) or next(fill, None)
+        if article is not None:
+            top.append(article)
+    shown = {article.pk for article in top}
+
+    blocks = []
+    for section in sorted(sections, key=lambda s: (s.position, s.name)):
+        latest = [a for a in candidates if a.primary_section_id == section.pk and a.pk not in shown]
+        if latest:
+            blocks.append(SectionBlock(section, latest[:PER_SECTION]))
+    return FrontPage(lead=top[0] if top else None, top=top[1:], blocks=blocks)
+
+
+def _candidates(published, section_ids: list[int], pinned: list[int]) -> Q:
+    """The stories that can appear, as a subquery: the newest few overall, and the newest
+    few of each section (enough to fill its block after the top stories are taken out).
+    Each part reads only its rows through an index, however big the archive."""
+    overall = TOP_STORIES + len(pinned)
+    per_section = PER_SECTION + TOP_STORIES
+    newest = published.newest_first().values_list("pk", flat=True)
+    if connection.features.supports_slicing_ordering_in_compound:
+        parts = [newest.filter(primary_section_id=pk)[:per_section] for pk in section_ids]
+        parts.append(published.filter(pk__in=pinned).values_list("pk", flat=True))
+        return Q(pk__in=newest[:overall].union(*parts, all=True))
+    # SQLite cannot slice inside a UNION: a window function ranks each section instead.
     ranked = (
-        published.exclude(pk__in=shown)
-        .filter(primary_section__isnull=False)
-        .annotate(
+        published.annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("primary_section")],
                 order_by=[F("published_at").desc(), F("id").desc()],
             )
         )
-        .filter(rank__lte=PER_SECTION)
-        .for_listing()
+        .filter(rank__lte=per_section)
+        .values_list("pk", flat=True)
     )
-    blocks: dict[int, SectionBlock] = {}
-    for article in ranked:
-        section = article.primary_section
-        blocks.setdefault(section.pk, SectionBlock(section)).articles.append(article)
-    for block in blocks.values():
-        block.articles.sort(key=lambda a: (a.published_at, a.pk), reverse=True)
-    ordered_blocks = sorted(blocks.values(), key=lambda b: (b.section.position, b.section.name))
-    return FrontPage(lead=ordered[0] if ordered else None, top=ordered[1:], blocks=ordered_blocks)
+    return Q(pk__in=newest[:overall]) | Q(pk__in=ranked) | Q(pk__in=pinned)

@@ -5,9 +5,10 @@ runs on the desk's save, not on each reader's request. The page then needs one c
 the chosen stories that are published now, topped up with the latest of the same section.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from articles.models import Article
+from articles.models.articles import HEAVY_FIELDS
 
 SHOWN = 4
 CHOSEN = 8
@@ -33,23 +34,21 @@ def refresh(article: Article) -> None:
 
 
 def for_page(article: Article) -> list[Article]:
-    """Up to four published related stories, in one query."""
-    same_section = (
-        Article.objects.published()
-        .filter(primary_section_id=article.primary_section_id)
-        .exclude(pk=article.pk)
-        .newest_first()
-        .values("pk")[:SHOWN]
-    )
-    candidates = (
+    """Up to four published related stories: one query, two when the chosen ones run short
+    and the section's latest fill in."""
+    cards = (
         Article.objects.published()
         .exclude(pk=article.pk)
-        .filter(Q(pk__in=article.related_ids or []) | Q(pk__in=same_section))
         .select_related("primary_section", "lead_photo__agency")
+        .defer(*HEAVY_FIELDS)
     )
-    order = {pk: index for index, pk in enumerate(article.related_ids or [])}
-    ranked = sorted(
-        candidates,
-        key=lambda a: (order.get(a.pk, len(order)), -a.published_at.timestamp()),
-    )
-    return ranked[:SHOWN]
+    chosen = article.related_ids or []
+    found = {a.pk: a for a in cards.filter(pk__in=chosen)} if chosen else {}
+    related = [found[pk] for pk in chosen if pk in found][:SHOWN]
+    if len(related) < SHOWN and article.primary_section_id:
+        related += list(
+            cards.filter(primary_section_id=article.primary_section_id)
+            .exclude(pk__in=[a.pk for a in related])
+            .newest_first()[: SHOWN - len(related)]
+        )
+    return related

@@ -7,21 +7,20 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 from taggit.models import Tag
 
-from articles import frontpage, previews, related, seo
+from articles import frontpage, listing, previews, related, seo
 from articles import search as search_engine
+from articles.context_processors import chrome_for
 from articles.models import Article, ArticleRedirect, Correction, Section
-
-PAGE_SIZE = 20
 
 
 class FrontPageView(TemplateView):
     template_name = "articles/front_page.html"
 
     def get_context_data(self, **kwargs):
-        page = frontpage.build()
+        page = frontpage.build(sections=chrome_for(self.request)["sections"])
         return {
             **super().get_context_data(**kwargs),
             "page": page,
@@ -33,18 +32,16 @@ class FrontPageView(TemplateView):
         }
 
 
-class ArticleListView(ListView):
-    """A paginated list of published stories; `?page=0`, `abc` or too far give a 404."""
-
-    paginate_by = PAGE_SIZE
-    allow_empty = True
-    context_object_name = "articles"
+class ArticleListView(TemplateView):
+    """A page of published stories, newest first (see articles/listing.py)."""
 
     def articles(self):
         return Article.objects.published()
 
-    def get_queryset(self):
-        return self.articles().for_listing().newest_first()
+    def get_context_data(self, **kwargs):
+        stories = self.articles().for_listing().newest_first()
+        page = listing.page_of(stories, self.request.GET.get("page"))
+        return {**super().get_context_data(**kwargs), "page_obj": page, "articles": page.items}
 
 
 class SectionView(ArticleListView):
@@ -52,12 +49,13 @@ class SectionView(ArticleListView):
 
     def articles(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(sections=self.section)
+        return Article.objects.published().filter(listing.in_section(self.section))
 
     def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         section = self.section
         return {
-            **super().get_context_data(**kwargs),
+            **context,
             "section": section,
             "meta": seo.page_meta(
                 title=f"{section.name} — {settings.SITE_NAME}",
@@ -73,11 +71,12 @@ class TagView(ArticleListView):
 
     def articles(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(tagged_items__tag=self.tag)
+        return Article.objects.published().filter(listing.with_tag(self.tag))
 
     def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         return {
-            **super().get_context_data(**kwargs),
+            **context,
             "tag": self.tag,
             "meta": seo.page_meta(
                 title=f"{self.tag.name} — {settings.SITE_NAME}",
@@ -88,22 +87,19 @@ class TagView(ArticleListView):
         }
 
 
-class SearchView(ArticleListView):
+class SearchView(TemplateView):
     template_name = "articles/search.html"
 
-    def get_queryset(self):
-        self.query = search_engine.parse(self.request.GET.get("q"))
-        return search_engine.search(self.query).for_listing()
-
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        search_engine.decorate(context["articles"], self.query)
+        query = search_engine.parse(self.request.GET.get("q"))
+        page = listing.page_of(search_engine.search(query), self.request.GET.get("page"))
         return {
-            **context,
-            "query": self.query,
+            **super().get_context_data(**kwargs),
+            "query": query,
+            "page_obj": page,
+            "articles": search_engine.load(page.items, query),
             "meta": seo.page_meta(
-                title=f"Search{': ' + self.query.text if self.query.text else ''} — "
-                f"{settings.SITE_NAME}",
+                title=f"Search{': ' + query.text if query.text else ''} — {settings.SITE_NAME}",
                 description=f"Search {settings.SITE_NAME}.",
                 path="/search/",
                 noindex=True,
@@ -111,21 +107,28 @@ class SearchView(ArticleListView):
         }
 
 
-class CorrectionsView(ListView):
+class CorrectionsView(TemplateView):
     template_name = "articles/corrections.html"
-    paginate_by = PAGE_SIZE
-    context_object_name = "corrections"
-
-    def get_queryset(self):
-        return (
-            Correction.objects.filter(article__in=Article.objects.published())
-            .select_related("article")
-            .order_by("-created_at", "-id")
-        )
 
     def get_context_data(self, **kwargs):
+        notes = (
+            Correction.objects.filter(article__in=Article.objects.published())
+            .select_related("article")
+            .only(
+                "kind",
+                "text",
+                "created_at",
+                "article__headline",
+                "article__slug",
+                "article__published_at",
+            )  # fmt: skip
+            .order_by("-created_at", "-id")
+        )
+        page = listing.page_of(notes, self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),
+            "page_obj": page,
+            "corrections": page.items,
             "meta": seo.page_meta(
                 title=f"Corrections and updates — {settings.SITE_NAME}",
                 description="Every correction, clarification and update we have published.",

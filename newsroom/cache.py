@@ -11,7 +11,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -23,9 +23,26 @@ class CacheUnavailable(Exception):
     """Redis did not answer (used by the health check)."""
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis.Redis object for every cache call, which costs more than
+    the network round trip on a cached page. One client per connection pool is enough: the
+    client is thread-safe and the pool does the connection handling."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[bool, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        client = self._clients.get(write)
+        if client is None:
+            client = self._clients[write] = super().get_client(key, write=write)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
         self._lock = threading.Lock()
 

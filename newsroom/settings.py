@@ -92,6 +92,7 @@ ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
 TEMPLATES = [
+    # The admin, forms and a few plain pages (500, 503, news sitemap): Django templates.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -101,6 +102,19 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "newsroom.context_processors.site",
+                "articles.context_processors.chrome",
+            ],
+        },
+    },
+    # The readers' pages: Jinja2, templates/jinja2/ (see newsroom/jinja2.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "newsroom.jinja2.environment",
+            "context_processors": [
                 "newsroom.context_processors.site",
                 "articles.context_processors.chrome",
             ],
@@ -128,8 +142,14 @@ if DATABASE_URL:
     if not _db.get("NAME"):
         raise ConfigError(f"DATABASE_URL names no database ({_url_help}).")
     if _db["ENGINE"] == "django.db.backends.postgresql":
+        options = _db.setdefault("OPTIONS", {})
         # Fail fast instead of hanging when PostgreSQL is down or restarting.
-        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+        options.setdefault("connect_timeout", 3)
+        # Server-side parameters let psycopg prepare the statements each page repeats (after
+        # five uses on a connection), so PostgreSQL stops re-planning them: about half the
+        # database time of a page (docs/performance.md).
+        options.setdefault("server_side_binding", env_bool("DB_PREPARED_STATEMENTS", default=True))
+
     DATABASES = {"default": _db}
 else:
     _sqlite_path = Path(env_str("SQLITE_PATH", str(BASE_DIR / "var" / "newsroom.sqlite3")))
