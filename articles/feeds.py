@@ -5,6 +5,8 @@ description, the sanitised body as content:encoded and the lead photo as an encl
 media:content with its credit. Addresses come from SITE_URL.
 """
 
+import io
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -16,11 +18,18 @@ from articles.renditions import best
 from authors.models import Author
 from newsroom.site import absolute_url
 
-ITEMS = 30
+ITEMS = 20
 
 
 class NewsFeedGenerator(Rss201rev2Feed):
     content_type = "application/rss+xml; charset=utf-8"
+
+    def write(self, outfile, encoding):
+        # The XML writer makes thousands of tiny writes; into a response each is encoded and
+        # appended separately. Build the document in memory, hand it over once.
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue())
 
     def rss_attributes(self):
         return {

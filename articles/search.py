@@ -22,8 +22,8 @@ from articles.models import Article
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
-RANKED = 300
-SNIPPET_SOURCE = 2000  # characters
+RANKED = 200
+SNIPPET_SOURCE = 1200  # characters
 CONFIG = "english"
 # Private-use characters mark matches inside the database's snippet; the text is escaped
 # first and only then are they turned into <mark>, so nothing in a story becomes markup.
