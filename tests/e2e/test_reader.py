@@ -48,8 +48,10 @@ def test_reader_finds_reads_and_follows_the_story(site, published, new_page, sho
     expect(page.locator(".with-input")).to_have_text("With input from Al Jazeera")
     expect(page.locator(".notes")).to_contain_text("It opened on Sunday.")
     expect(page.locator(".bio")).to_contain_text("Middle East correspondent")
-    image = page.locator(".figure img")
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.figure img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )  # the photo really loads (from its rendition)
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
     shot(page, f"{device}-02-article")
 
