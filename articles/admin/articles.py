@@ -6,7 +6,8 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html, format_html_join
 from js_asset import Media as JsMedia
 
 from articles import permissions, services
@@ -85,6 +86,7 @@ class ArticleAdmin(admin.ModelAdmin):
     save_on_top = True
     readonly_fields = [
         "state_summary",
+        "workflow_history",
         "published_at",
         "first_published_at",
         "updated_at",
@@ -102,6 +104,7 @@ class ArticleAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "state_summary",
+                    "workflow_history",
                     "published_at",
                     "first_published_at",
                     "updated_at",
@@ -202,6 +205,27 @@ class ArticleAdmin(admin.ModelAdmin):
                 '{} — <a href="{}">view on site</a>', label, article.get_absolute_url()
             )
         return label
+
+    @admin.display(description="workflow")
+    def workflow_history(self, article):
+        """The latest steps, newest first; the History page has them all."""
+        if article.pk is None:
+            return "—"
+        events = article.events.select_related("actor")[:8]
+        rows = format_html_join(
+            "",
+            "<li>{} — {} by {}{}</li>",
+            (
+                (
+                    date_format(timezone.localtime(event.at), "j M Y, H:i"),
+                    event.get_action_display(),
+                    event.actor.get_full_name() or event.actor.get_username(),
+                    f": “{event.note[:120]}”" if event.note else "",
+                )
+                for event in events
+            ),
+        )
+        return format_html('<ul class="newsroom-events">{}</ul>', rows) if events else "—"
 
     # --- saving goes through the service -----------------------------------------------
 

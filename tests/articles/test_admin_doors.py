@@ -241,6 +241,10 @@ def test_returned_note_is_shown_to_the_journalist(journalist_client, journalist,
     services.return_to_journalist(own_draft, by=editor, note="Check the figures in para 3")
     page = journalist_client.get(change_url(own_draft))
     assert b"Check the figures in para 3" in page.content
+    # The article's page shows its workflow: who did what, when.
+    html = page.content.decode()
+    assert "Returned to the journalist by Editor" in html
+    assert "Submitted for review by Journalist" in html
 
 
 # --- bulk actions and deletion -------------------------------------------------------
