@@ -5,13 +5,16 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
 from articles import photos, richtext
 from articles.models import Article, CorrectionKind, Photo, Section, UsageRights
 from articles.previews import DURATIONS
+from articles.services import StaleEdit
 from authors.models import Author
 from newsroom import imaging
 
@@ -125,8 +128,6 @@ class ArticleForm(forms.ModelForm):
 
     def _check_not_stale(self, cleaned) -> None:
         """Refuse a save made from an older copy; a repeat of the same save is fine."""
-        from articles.services import StaleEdit
-
         current = Article.objects.select_related("last_edited_by", "created_by").get(
             pk=self.instance.pk
         )
@@ -300,9 +301,6 @@ class PhotoForm(forms.ModelForm):
 
 
 def _duplicate_message(similar) -> str:
-    from django.urls import reverse
-    from django.utils.html import format_html, format_html_join
-
     first = similar[0].photo
     source = first.agency.name if first.agency_id else (first.credit or "our library")
     uses = similar[0].uses

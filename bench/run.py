@@ -126,7 +126,10 @@ def throughput(env: dict, urls: dict, args, log, *, cache: bool, count: int) -> 
     with Gunicorn({**env, **settings}, workers=args.workers) as server:
         for kind in args.kinds:
             paths = urls[kind]
-            run_wrk(server.base, paths, seconds=args.warmup)  # warm-up: caches, connections
+            if cache:
+                for path in paths:  # every URL once, so the run measures the warm cache
+                    fetch(server.base + path)
+            run_wrk(server.base, paths, seconds=args.warmup)  # warm-up: connections, caches
             result = run_wrk(server.base, paths, seconds=args.seconds)
             emit({"articles": count, "mode": mode, "page": kind, "urls": len(paths), **result}, log)
 

@@ -4,6 +4,9 @@ Failed logins are counted and locked out by django-axes (see settings). A wrong
 authenticator code counts as a failed login too, so codes cannot be guessed either.
 """
 
+import base64
+
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -123,16 +126,12 @@ def two_step(request, admin_site):
         "required": requires_two_step(user),
     }
     if pending is not None:
-        import segno
-
         qr = segno.make(pending.config_url, error="m")
         context.update(qr=qr.svg_data_uri(scale=5), secret=_base32(pending.bin_key))
     return TemplateResponse(request, "admin/two_step.html", context)
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 

@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
@@ -237,7 +238,7 @@ class PageCacheMiddleware:
 
         ttl = settings.PAGE_CACHE_SECONDS
         if ttl <= 0:
-            return self._respond(request, self._render(request), None, cached=False)
+            return self._respond(request, self._render(request), None)
 
         key = _page_key(request)
         found = cache.get_many([STATE_KEY, key]) if _version_in_cache() else {key: cache.get(key)}
@@ -258,9 +259,9 @@ class PageCacheMiddleware:
             # Only its time ran out, the content did not change: the previous copy is fine
             # while another worker renders the new one.
             return self._serve(request, entry, state, hit="stale")
-        fresh = self._wait_for(key, state.version)
-        if fresh is not None:
-            return self._serve(request, fresh, state, hit="waited")
+        rendered = self._wait_for(key, state.version)
+        if rendered is not None:
+            return self._serve(request, rendered, state, hit="waited")
         return self._render_and_store(request, key, state)
 
     # --- helpers ---------------------------------------------------------------------
@@ -271,7 +272,7 @@ class PageCacheMiddleware:
     def _render_and_store(self, request, key: str, state: State):
         response = self._render(request)
         if not _cacheable(response):
-            return self._respond(request, response, state, cached=False)
+            return self._respond(request, response, state)
         entry = _to_entry(response, state.version)
         cache.set(key, entry, settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS)
         return self._serve(request, entry, state, hit="miss")
@@ -289,8 +290,6 @@ class PageCacheMiddleware:
         return None
 
     def _serve(self, request, entry: Entry, state: State, *, hit: str):
-        from django.http import HttpResponse, HttpResponseNotModified
-
         last_modified = http_date(entry.rendered_at)
         if self._not_modified(request, entry):
             response = HttpResponseNotModified()
@@ -314,13 +313,11 @@ class PageCacheMiddleware:
         since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
         return since is not None and int(entry.rendered_at) <= since
 
-    def _respond(self, request, response, state: State | None, *, cached: bool):
+    def _respond(self, request, response, state: State | None):
         """An uncached reader response: still conditional and publicly cacheable if it can be."""
         if _cacheable(response):
             entry = _to_entry(response, state.version if state else 0)
             if self._not_modified(request, entry):
-                from django.http import HttpResponseNotModified
-
                 not_modified = HttpResponseNotModified()
                 not_modified["ETag"] = entry.etag
                 return not_modified
@@ -336,7 +333,7 @@ class PageCacheMiddleware:
             if remaining is not None:
                 max_age = min(max_age, int(remaining))
         if response.get("Cache-Control"):
-            return  # the view decided (e.g. sitemaps, feeds set their own)
+            return  # a view that set its own keeps it
         patch_cache_control(
             response,
             public=True,

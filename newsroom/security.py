@@ -9,12 +9,15 @@
   through a per-response nonce, the one inline import map the rich-text editor needs.
 """
 
+import functools
 import ipaddress
 import secrets
 from functools import cached_property
 
 from django.conf import settings
+from django.http import Http404
 from django.utils.functional import SimpleLazyObject
+from django.views.static import serve
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
@@ -91,6 +94,12 @@ def _policy(*, admin: bool, nonce: str | None) -> str:
     return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
 
 
+@functools.cache
+def _policy_without_nonce(admin: bool) -> str:
+    """Most responses (every reader's page) share one policy: build it once."""
+    return _policy(admin=admin, nonce=None)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -109,8 +118,8 @@ class SecurityHeadersMiddleware:
             return response  # Django's debug page needs its inline script and styles
         if "Content-Security-Policy" not in response:
             admin = request.path_info.startswith("/admin/")
-            response["Content-Security-Policy"] = _policy(
-                admin=admin, nonce=nonce[0] if nonce else None
+            response["Content-Security-Policy"] = (
+                _policy(admin=admin, nonce=nonce[0]) if nonce else _policy_without_nonce(admin)
             )
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
@@ -120,9 +129,6 @@ class SecurityHeadersMiddleware:
 def serve_media(request, path):
     """Uploaded media, for development and small setups (SERVE_MEDIA): images only, never
     sniffed as something else, sandboxed if opened directly."""
-    from django.http import Http404
-    from django.views.static import serve
-
     if not path.lower().endswith((".jpg", ".jpeg", ".png", ".webp")):
         raise Http404("Not an image.")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -7,7 +7,7 @@ permissions.py whether the step is allowed (403 otherwise) and calls a service.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from reversion.models import Version
+from taggit.models import Tag
 
 from articles import permissions, preflight, previews, revisions, services
 from articles.forms import CorrectionForm, PublishForm, ReturnForm, ShareForm, UnpublishForm
 from articles.models import Article, EventAction, Status
+from articles.views import render_article
 
 
 def _article(request, pk: int, model_admin) -> Article:
@@ -193,8 +195,6 @@ def share_view(request, pk, model_admin):
 
 @never_cache
 def preview_view(request, pk, model_admin):
-    from articles.views import render_article
-
     article = _article(request, pk, model_admin)
     _allowed(permissions.can_preview(request.user, article), "You cannot preview this article.")
     article = Article.objects.for_detail().get(pk=article.pk)
@@ -203,9 +203,6 @@ def preview_view(request, pk, model_admin):
 
 def tag_suggestions(request):
     """Existing tags starting with what the journalist typed (for the tags field)."""
-    from django.http import JsonResponse
-    from taggit.models import Tag
-
     typed = request.GET.get("q", "").strip()[:50]
     names = []
     if typed and request.user.has_perm("articles.change_article"):
@@ -275,7 +272,7 @@ def restore_view(request, pk, version_id, model_admin):
 
 
 @never_cache
-def deleted_view(request, model_admin, pk=None):
+def deleted_view(request, model_admin):
     _allowed(permissions.is_editor(request.user), "Only editors can recover deleted articles.")
     return _render(
         request, model_admin, "deleted.html", None,
@@ -284,7 +281,7 @@ def deleted_view(request, model_admin, pk=None):
 
 
 @require_POST
-def recover_view(request, version_id, model_admin, pk=None):
+def recover_view(request, version_id, model_admin):
     _allowed(permissions.is_editor(request.user), "Only editors can recover deleted articles.")
     version = get_object_or_404(revisions.deleted_articles(), pk=version_id)
     article = services.recover_article(version, by=request.user)

@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -139,8 +140,6 @@ class Photo(models.Model):
     @property
     def admin_thumbnail_url(self) -> str:
         """The smallest rendition (or the original), for the admin's lists and choosers."""
-        from django.core.files.storage import default_storage
-
         for kind in ("card_jpeg", "jpeg"):
             sizes = self.renditions.get(kind) or {}
             if sizes:

@@ -22,14 +22,18 @@ def main(base: str) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
         page.screenshot(path=str(HERE / "front-1280.png"))
-        article = page.locator(".card--lead .card__title a").get_attribute("href")
+        # The demo story with two bylines, two agencies and a correction shows the most.
+        story = page.locator(".card__title a", has_text="Jordan opens second border crossing")
+        if not story.count():
+            story = page.locator(".card--lead .card__title a")
+        article = story.first.get_attribute("href")
         for width in (390, 1280):
             page = browser.new_page(viewport={"width": width, "height": 844})
             page.goto(base + article)
             page.evaluate(
                 "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
             )
-            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+            page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
             page.screenshot(path=str(HERE / f"article-{width}.png"), full_page=True)
         browser.close()
 
