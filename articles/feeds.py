@@ -117,52 +117,46 @@ class ArticleFeed(Feed):
         }
 
 
-class SectionFeed(ArticleFeed):
+class ObjectFeed(ArticleFeed):
+    """The feed of one section, author or tag: named after it, linking to its page."""
+
+    model = None
+
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
+
+    def page_path(self, obj) -> str:
+        return obj.get_absolute_url()
 
     def title(self, obj=None):
         return f"{obj.name} — {settings.SITE_NAME}"
 
     def link(self, obj=None):
-        return absolute_url(obj.get_absolute_url())
+        return absolute_url(self.page_path(obj))
 
     def feed_url(self, obj=None):
-        return absolute_url(f"{obj.get_absolute_url()}feed/")
+        return absolute_url(f"{self.page_path(obj)}feed/")
+
+
+class SectionFeed(ObjectFeed):
+    model = Section
 
     def articles(self, obj):
         return Article.objects.published().filter(sections=obj)
 
 
-class AuthorFeed(ArticleFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
-
-    def title(self, obj=None):
-        return f"{obj.name} — {settings.SITE_NAME}"
-
-    def link(self, obj=None):
-        return absolute_url(obj.get_absolute_url())
-
-    def feed_url(self, obj=None):
-        return absolute_url(f"{obj.get_absolute_url()}feed/")
+class AuthorFeed(ObjectFeed):
+    model = Author
 
     def articles(self, obj):
         return Article.objects.published().filter(bylines__author=obj)
 
 
-class TagFeed(ArticleFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+class TagFeed(ObjectFeed):
+    model = Tag
 
-    def title(self, obj=None):
-        return f"{obj.name} — {settings.SITE_NAME}"
-
-    def link(self, obj=None):
-        return absolute_url(f"/tags/{obj.slug}/")
-
-    def feed_url(self, obj=None):
-        return absolute_url(f"/tags/{obj.slug}/feed/")
+    def page_path(self, obj) -> str:
+        return f"/tags/{obj.slug}/"  # taggit's Tag has no get_absolute_url
 
     def articles(self, obj):
         return Article.objects.published().filter(tagged_items__tag=obj)
