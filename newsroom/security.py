@@ -13,8 +13,11 @@ import functools
 import ipaddress
 import secrets
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 from django.views.static import serve
@@ -74,14 +77,28 @@ class TrustedProxyMiddleware:
         return None
 
 
+def _asset_origins() -> str:
+    """Where images and styles come from when media or static files are on another host
+    (object storage, a CDN): `MEDIA_URL`/`STATIC_URL` set to an absolute address."""
+    origins = []
+    for url in (settings.MEDIA_URL, settings.STATIC_URL):
+        parts = urlsplit(url or "")
+        if parts.scheme in {"http", "https"} and parts.netloc:
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in origins:
+                origins.append(origin)
+    return "".join(f" {origin}" for origin in origins)
+
+
 def _policy(*, admin: bool, nonce: str | None) -> str:
+    assets = _asset_origins()
     scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
     directives = {
         "default-src": "'self'",
         "script-src": scripts if admin else "'none'",
         # Django's admin and the editor's toolbar set a few styles from script.
-        "style-src": "'self' 'unsafe-inline'" if admin else "'self'",
-        "img-src": "'self' data: blob:" if admin else "'self' data:",
+        "style-src": ("'self' 'unsafe-inline'" if admin else "'self'") + assets,
+        "img-src": ("'self' data: blob:" if admin else "'self' data:") + assets,
         "font-src": "'self'",
         "connect-src": "'self'",
         "object-src": "'none'",
@@ -98,6 +115,12 @@ def _policy(*, admin: bool, nonce: str | None) -> str:
 def _policy_without_nonce(admin: bool) -> str:
     """Most responses (every reader's page) share one policy: build it once."""
     return _policy(admin=admin, nonce=None)
+
+
+@receiver(setting_changed)
+def _forget_policy(*, setting, **kwargs):
+    if setting in {"MEDIA_URL", "STATIC_URL", "DEBUG"}:
+        _policy_without_nonce.cache_clear()
 
 
 class SecurityHeadersMiddleware:

@@ -221,6 +221,17 @@ def test_the_article_page_srcset_points_at_the_renditions(client, settings, edit
     assert photo.public_credit in html
 
 
+def test_srcset_follows_a_new_media_address(client, settings, editor_client):
+    """Rendition URLs are memoised per process; moving media elsewhere must not keep the old."""
+    settings.PAGE_CACHE_SECONDS = 0
+    upload(editor_client, jpeg_bytes((1000, 600)))
+    article = make_article("Moved media", lead_photo=Photo.objects.get())
+    assert "/media/" in client.get(article.get_absolute_url()).content.decode()
+    settings.MEDIA_URL = "https://media.example.org/"
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "https://media.example.org/photos/" in html and 'srcset="/media/' not in html
+
+
 def test_a_near_duplicate_is_flagged_with_its_source_and_use(editor_client):
     agency = make_agency("AP", photo_credit="AP Photo")
     upload(editor_client, jpeg_bytes((600, 400), colour=(30, 80, 160)), agency=agency)

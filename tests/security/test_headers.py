@@ -27,6 +27,17 @@ def test_public_pages_allow_no_script_at_all(client):
         assert response["X-Frame-Options"] == "DENY"
 
 
+def test_media_on_another_host_is_allowed_as_images_only(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.MEDIA_URL = "https://media.example.org/newsroom/"
+    policy = client.get("/")["Content-Security-Policy"]
+    parts = [part.strip() for part in policy.split(";")]
+    directives = dict(part.split(" ", 1) for part in parts if " " in part)
+    assert directives["img-src"] == "'self' data: https://media.example.org"
+    assert directives["script-src"] == "'none'"
+    assert "media.example.org" not in directives["default-src"]
+
+
 def test_admin_scripts_need_our_origin_or_this_responses_nonce(editor_client):
     article = make_article()
     response = editor_client.get(reverse("admin:articles_article_change", args=[article.pk]))
