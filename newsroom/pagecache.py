@@ -11,6 +11,9 @@ How staleness is ruled out
   * With Redis (shared by all workers) the version is mirrored there, so a cache hit costs
     one Redis round trip and no SQL. With the local-memory cache each process would have
     its own copy of the version, so it is read from the database instead (one query).
+    The mirror lives STATE_MIRROR_SECONDS. If Redis is unreachable at the moment of a bump
+    but keeps its data, the old mirror can outlive the change until that expiry: the one
+    bounded window of staleness, and only while Redis is failing.
 
 How a stampede is ruled out
   * One worker renders a missing or stale page (it holds a short lock in the cache); the
