@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
-from django.urls import reverse
 
+from newsroom.paths import path_to
 from newsroom.slugs import unique_slug
 from newsroom.uploads import unguessable_upload_path
 from newsroom.validators import validate_public_link
@@ -74,7 +74,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("authors:detail", kwargs={"slug": self.slug})
+        return path_to("authors:detail", slug=self.slug)
 
     def set_portrait(self, prepared) -> None:
         """Store a portrait that passed the upload gate (newsroom.imaging.prepare), as a

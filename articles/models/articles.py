@@ -13,6 +13,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from articles import richtext
+from newsroom.paths import path_to
 
 
 class Status(models.TextChoices):
@@ -298,14 +299,12 @@ class Article(models.Model):
     def public_path(self, *, slug: str | None = None, at: datetime.datetime | None = None) -> str:
         """/yyyy/mm/dd/slug/ in the newsroom's time zone (needs a publish time)."""
         day = timezone.localtime(at or self.published_at)
-        return reverse(
+        return path_to(
             "articles:detail",
-            kwargs={
-                "year": f"{day.year:04d}",
-                "month": f"{day.month:02d}",
-                "day": f"{day.day:02d}",
-                "slug": slug or self.slug,
-            },
+            year=f"{day.year:04d}",
+            month=f"{day.month:02d}",
+            day=f"{day.day:02d}",
+            slug=slug or self.slug,
         )
 
     # --- state ------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Sections of the paper and the agencies we credit."""
 
 from django.db import models
-from django.urls import reverse
+
+from newsroom.paths import path_to
 
 
 class Section(models.Model):
@@ -25,7 +26,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return path_to("articles:section", slug=self.slug)
 
 
 class Agency(models.Model):
