@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils import timezone
 
+from articles import cards
 from articles.models import Article, Byline, TaggedArticle
 
 PER_PAGE = 20
@@ -39,6 +41,24 @@ def page_number(raw: str | None) -> int:
     return int(raw)
 
 
+def cards_page(shape: str, stories, raw_number: str | None, **values) -> Page:
+    """A page of story cards: `stories(p)` returns the published stories of this list (p.now
+    and the given values are stand-ins, see newsroom/compiled.py); two queries."""
+    number = page_number(raw_number)
+    start = (number - 1) * PER_PAGE
+    rows = cards.load(
+        (shape,),
+        lambda p: stories(p).newest_first(),
+        start=start,
+        stop=start + PER_PAGE + 1,
+        now=timezone.now(),
+        **values,
+    )
+    if not rows and number > 1:
+        raise Http404("No such page.")
+    return Page(number=number, items=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE)
+
+
 def page_of(queryset, raw_number: str | None, *, per_page: int = PER_PAGE) -> Page:
     number = page_number(raw_number)
     start = (number - 1) * per_page
@@ -52,14 +72,14 @@ def page_of(queryset, raw_number: str | None, *, per_page: int = PER_PAGE) -> Pa
 # through their index and stops after a page, instead of sorting every match.
 
 
-def in_section(section):
+def in_section(section_id: int):
     through = Article.sections.through
-    return Exists(through.objects.filter(article_id=OuterRef("pk"), section_id=section.pk))
+    return Exists(through.objects.filter(article_id=OuterRef("pk"), section_id=section_id))
 
 
-def with_tag(tag):
-    return Exists(TaggedArticle.objects.filter(content_object_id=OuterRef("pk"), tag_id=tag.pk))
+def with_tag(tag_id: int):
+    return Exists(TaggedArticle.objects.filter(content_object_id=OuterRef("pk"), tag_id=tag_id))
 
 
-def by_author(author):
-    return Exists(Byline.objects.filter(article_id=OuterRef("pk"), author_id=author.pk))
+def by_author(author_id: int):
+    return Exists(Byline.objects.filter(article_id=OuterRef("pk"), author_id=author_id))

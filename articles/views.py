@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
@@ -13,7 +13,8 @@ from taggit.models import Tag
 from articles import frontpage, listing, previews, related, seo
 from articles import search as search_engine
 from articles.context_processors import chrome_for
-from articles.models import Article, ArticleRedirect, Correction, Section
+from articles.models import Article, ArticleRedirect, Correction
+from newsroom import compiled
 
 
 class FrontPageView(TemplateView):
@@ -33,23 +34,36 @@ class FrontPageView(TemplateView):
 
 
 class ArticleListView(TemplateView):
-    """A page of published stories, newest first (see articles/listing.py)."""
+    """A page of published stories, newest first (see articles/listing.py). Subclasses
+    say which stories (`stories`, given stand-ins, as a compiled query) for which values
+    (`values`, which also finds the page's subject or raises 404)."""
 
-    def articles(self):
-        return Article.objects.published()
+    def values(self) -> dict:
+        return {}
+
+    def stories(self, p):
+        return Article.objects.published(at=p.now)
 
     def get_context_data(self, **kwargs):
-        stories = self.articles().for_listing().newest_first()
-        page = listing.page_of(stories, self.request.GET.get("page"))
+        page = listing.cards_page(
+            type(self).__name__, self.stories, self.request.GET.get("page"), **self.values()
+        )
         return {**super().get_context_data(**kwargs), "page_obj": page, "articles": page.items}
 
 
 class SectionView(ArticleListView):
     template_name = "articles/section.html"
 
-    def articles(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(listing.in_section(self.section))
+    def values(self):
+        # The navigation already holds every section (cached under the content version).
+        sections = chrome_for(self.request)["sections"]
+        self.section = next((s for s in sections if s.slug == self.kwargs["slug"]), None)
+        if self.section is None:
+            raise Http404("No such section.")
+        return {"section": self.section.pk}
+
+    def stories(self, p):
+        return Article.objects.published(at=p.now).filter(listing.in_section(p.section))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -69,9 +83,16 @@ class SectionView(ArticleListView):
 class TagView(ArticleListView):
     template_name = "articles/tag.html"
 
-    def articles(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(listing.with_tag(self.tag))
+    def values(self):
+        self.tag = compiled.first(
+            ("tag",), Tag, lambda p: Tag.objects.filter(slug=p.slug), slug=self.kwargs["slug"]
+        )
+        if self.tag is None:
+            raise Http404("No such tag.")
+        return {"tag": self.tag.pk}
+
+    def stories(self, p):
+        return Article.objects.published(at=p.now).filter(listing.with_tag(p.tag))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,11 +1,13 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404
+from django.db.models import prefetch_related_objects
+from django.http import Http404
 
 from articles.listing import by_author
 from articles.models import Article
 from articles.seo import page_meta
 from articles.views import ArticleListView
 from authors.models import Author
+from newsroom import compiled
 
 
 class AuthorView(ArticleListView):
@@ -13,9 +15,20 @@ class AuthorView(ArticleListView):
 
     template_name = "authors/author_detail.html"
 
-    def articles(self):
-        self.author = get_object_or_404(Author.objects.for_profile(), slug=self.kwargs["slug"])
-        return Article.objects.published().filter(by_author(self.author))
+    def values(self):
+        self.author = compiled.first(
+            ("author",),
+            Author,
+            lambda p: Author.objects.filter(slug=p.slug),
+            slug=self.kwargs["slug"],
+        )
+        if self.author is None:
+            raise Http404("No such author.")
+        prefetch_related_objects([self.author], "links")
+        return {"author": self.author.pk}
+
+    def stories(self, p):
+        return Article.objects.published(at=p.now).filter(by_author(p.author))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

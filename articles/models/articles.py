@@ -356,6 +356,9 @@ class Article(models.Model):
 
     @property
     def byline_authors(self) -> list:
+        loaded = getattr(self, "loaded_authors", None)  # cards (articles/cards.py)
+        if loaded is not None:
+            return loaded
         return [byline.author for byline in self.ordered_bylines]
 
     @property

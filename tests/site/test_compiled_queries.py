@@ -1,0 +1,101 @@
+"""newsroom/compiled.py: a query compiled once answers correctly for every later value."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Article, Status
+from newsroom import compiled
+from tests.factories import make_article, section
+
+pytestmark = pytest.mark.django_db
+
+
+def headlines(now, section_id):
+    return compiled.rows(
+        ("test-headlines",),
+        lambda p: (
+            Article.objects.published(at=p.now)
+            .filter(primary_section_id=p.section)
+            .order_by("published_at")
+            .values_list("headline", flat=True)
+        ),
+        now=now,
+        section=section_id,
+    )
+
+
+def test_the_same_compiled_query_answers_for_new_values():
+    now = timezone.now()
+    politics, world = section("politics"), section("world")
+    make_article(
+        "Old politics", primary_section=politics, published_at=now - datetime.timedelta(days=2)
+    )
+    make_article(
+        "New politics", primary_section=politics, published_at=now - datetime.timedelta(hours=1)
+    )
+    make_article(
+        "World story", primary_section=world, published_at=now - datetime.timedelta(hours=1)
+    )
+    make_article("Politics draft", primary_section=politics, status=Status.DRAFT)
+
+    assert headlines(now, politics.pk) == ["Old politics", "New politics"]
+    assert headlines(now - datetime.timedelta(days=1), politics.pk) == ["Old politics"]
+    assert headlines(now, world.pk) == ["World story"]
+    assert headlines(now, -5) == []
+    with CaptureQueriesContext(connection) as queries:
+        headlines(now, world.pk)
+    assert len(queries) == 1
+
+
+def test_lists_of_ids_of_any_length():
+    stories = [make_article(f"Story {n}") for n in range(3)]
+
+    def titles(ids):
+        return sorted(
+            compiled.rows(
+                ("test-ids",),
+                lambda p: Article.objects.filter(pk__in=p.ids).values_list("headline", flat=True),
+                ids=ids,
+            )
+        )
+
+    assert titles([stories[0].pk]) == ["Story 0"]
+    assert titles([stories[1].pk, stories[2].pk]) == ["Story 1", "Story 2"]
+    assert titles([stories[2].pk]) == ["Story 2"]
+
+
+def test_a_value_the_query_does_not_use_is_refused():
+    with pytest.raises(compiled.CompileError, match="'section' does not reach the SQL"):
+        compiled.rows(
+            ("test-unused",),
+            lambda p: Article.objects.filter(pk__gt=0).values_list("pk", flat=True),
+            section=3,
+        )
+
+
+def test_only_values_querysets_are_compiled():
+    with pytest.raises(compiled.CompileError, match="values_list"):
+        compiled.rows(("test-models",), lambda p: Article.objects.filter(pk=p.pk), pk=1)
+
+
+def test_first_gives_a_whole_object_or_none():
+    story = make_article("Whole object", standfirst="All of it.")
+    found = compiled.first(
+        ("test-first",), Article, lambda p: Article.objects.filter(slug=p.slug), slug=story.slug
+    )
+    assert (found.pk, found.headline, found.standfirst, found.body) == (
+        story.pk,
+        "Whole object",
+        "All of it.",
+        story.body,
+    )
+    assert (
+        compiled.first(
+            ("test-first",), Article, lambda p: Article.objects.filter(slug=p.slug), slug="none"
+        )
+        is None
+    )
