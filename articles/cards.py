@@ -46,7 +46,7 @@ def load(
     build: Callable[[SimpleNamespace], QuerySet],
     *,
     start: int = 0,
-    stop: int,
+    stop: int | None,
     extra: tuple[str, ...] = (),
     **values,
 ) -> list[Article]:

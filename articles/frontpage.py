@@ -14,7 +14,9 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from articles import cards
 from articles.models import Article, FrontPageSlot, Section
+from newsroom import compiled
 
 TOP_STORIES = 7  # the lead and six top stories
 PER_SECTION = 4
@@ -35,11 +37,15 @@ class FrontPage:
 
 def pinned_ids(now: datetime.datetime) -> dict[int, int]:
     """position → article id of the slots in force now, for visible articles."""
-    slots = (
-        FrontPageSlot.objects.active(at=now)
-        .filter(article__status="published", article__published_at__lte=now)
-        .order_by("position", "-starts_at")
-        .values_list("position", "article_id")
+    slots = compiled.rows(
+        ("front-slots",),
+        lambda p: (
+            FrontPageSlot.objects.active(at=p.now)
+            .filter(article__in=Article.objects.published(at=p.now))
+            .order_by("position", "-starts_at")
+            .values_list("position", "article_id")
+        ),
+        now=now,
     )
     by_position: dict[int, int] = {}
     for position, article_id in slots:
@@ -54,11 +60,19 @@ def build(*, now: datetime.datetime | None = None, sections=None) -> FrontPage:
     now = now or timezone.now()
     sections = list(sections) if sections is not None else list(Section.objects.all())
     pinned = pinned_ids(now)
-    published = Article.objects.published(at=now)
-    wanted = _candidates(published, [s.pk for s in sections], list(pinned.values()))
+    section_ids = tuple(s.pk for s in sections)
     # Every part of `wanted` is already visible; filtering the outer query again would
     # only lead PostgreSQL to walk the whole archive instead of fetching a few rows by id.
-    candidates = list(Article.objects.filter(wanted).for_listing().newest_first())
+    # The section ids shape the query (one part each), so they are part of its shape.
+    candidates = cards.load(
+        ("front", section_ids),
+        lambda p: Article.objects.filter(
+            _candidates(Article.objects.published(at=p.now), section_ids, p.pinned)
+        ).newest_first(),
+        stop=None,
+        now=now,
+        pinned=list(pinned.values()),
+    )
     by_pk = {article.pk: article for article in candidates}
 
     fill = iter(a for a in candidates if a.pk not in pinned.values())
@@ -77,7 +91,7 @@ def build(*, now: datetime.datetime | None = None, sections=None) -> FrontPage:
     return FrontPage(lead=top[0] if top else None, top=top[1:], blocks=blocks)
 
 
-def _candidates(published, section_ids: list[int], pinned: list[int]) -> Q:
+def _candidates(published, section_ids: tuple[int, ...], pinned: list[int]) -> Q:
     """The stories that can appear, as a subquery: the newest few overall, and the newest
     few of each section (enough to fill its block after the top stories are taken out).
     Each part reads only its rows through an index, however big the archive."""
