@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from django.db.models import QuerySet
 
-from articles.models import Agency, Article, Byline, Photo, Section
+from articles.models import Agency, Article, Byline, Photo, Section, TaggedArticle
 from authors.models import Author
 from newsroom import compiled
 
@@ -113,3 +113,38 @@ def attach_bylines(articles: list[Article]) -> None:
         by_article[article_id].append(author)
     for article in articles:
         article.loaded_authors = by_article[article.pk]
+
+
+def attach_categories(articles: list[Article]) -> None:
+    """`category_names` for feeds: the primary section, the other sections in the paper's
+    order, then the tags by name. Two queries for all the articles."""
+    if not articles:
+        return
+    ids = [article.pk for article in articles]
+    sections: dict[int, list] = {pk: [] for pk in ids}
+    tags: dict[int, list] = {pk: [] for pk in ids}
+    through = Article.sections.through
+    for article_id, section_id, name in compiled.rows(
+        ("feed-sections",),
+        lambda p: (
+            through.objects.filter(article_id__in=p.ids)
+            .order_by("section__position", "section__name")
+            .values_list("article_id", "section_id", "section__name")
+        ),
+        ids=ids,
+    ):
+        sections[article_id].append((section_id, name))
+    for article_id, name in compiled.rows(
+        ("feed-tags",),
+        lambda p: (
+            TaggedArticle.objects.filter(content_object_id__in=p.ids)
+            .order_by("tag__name")
+            .values_list("content_object_id", "tag__name")
+        ),
+        ids=ids,
+    ):
+        tags[article_id].append(name)
+    for article in articles:
+        primary = [article.primary_section.name] if article.primary_section_id else []
+        others = [name for pk, name in sections[article.pk] if pk != article.primary_section_id]
+        article.category_names = primary + others + tags[article.pk]

@@ -9,13 +9,16 @@ import io
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from taggit.models import Tag
 
+from articles import cards, listing
 from articles.models import Article, Correction, Section
 from articles.renditions import best
 from authors.models import Author
+from newsroom import compiled
 from newsroom.site import absolute_url
 
 ITEMS = 20
@@ -73,11 +76,22 @@ class ArticleFeed(Feed):
     def feed_url(self, obj=None):
         return absolute_url("/feed/")
 
-    def articles(self, obj):
-        return Article.objects.published()
+    def stories(self, p):
+        """The published stories of this feed; p.now (and p.subject, the section, author or
+        tag's id) are stand-ins of a compiled query (newsroom/compiled.py)."""
+        return Article.objects.published(at=p.now)
 
     def items(self, obj=None):
-        return self.articles(obj).for_feed().newest_first()[:ITEMS]
+        items = cards.load(
+            (type(self).__name__,),
+            lambda p: self.stories(p).newest_first(),
+            stop=ITEMS,
+            extra=("body", "body_text"),
+            now=timezone.now(),
+            **({"subject": obj.pk} if obj is not None else {}),
+        )
+        cards.attach_categories(items)
+        return items
 
     def item_title(self, item):
         return item.headline
@@ -98,7 +112,7 @@ class ArticleFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [section.name for section in item.all_sections] + [t.name for t in item.tags.all()]
+        return item.category_names
 
     def item_enclosures(self, item):
         return []  # the photo travels as media:content, which carries its credit
@@ -123,7 +137,13 @@ class ObjectFeed(ArticleFeed):
     model = None
 
     def get_object(self, request, slug):
-        return get_object_or_404(self.model, slug=slug)
+        model = self.model
+        found = compiled.first(
+            ("feed-subject",), model, lambda p: model.objects.filter(slug=p.slug), slug=slug
+        )
+        if found is None:
+            raise Http404("No such feed.")
+        return found
 
     def page_path(self, obj) -> str:
         return obj.get_absolute_url()
@@ -141,15 +161,15 @@ class ObjectFeed(ArticleFeed):
 class SectionFeed(ObjectFeed):
     model = Section
 
-    def articles(self, obj):
-        return Article.objects.published().filter(sections=obj)
+    def stories(self, p):
+        return super().stories(p).filter(listing.in_section(p.subject))
 
 
 class AuthorFeed(ObjectFeed):
     model = Author
 
-    def articles(self, obj):
-        return Article.objects.published().filter(bylines__author=obj)
+    def stories(self, p):
+        return super().stories(p).filter(listing.by_author(p.subject))
 
 
 class TagFeed(ObjectFeed):
@@ -158,8 +178,8 @@ class TagFeed(ObjectFeed):
     def page_path(self, obj) -> str:
         return f"/tags/{obj.slug}/"  # taggit's Tag has no get_absolute_url
 
-    def articles(self, obj):
-        return Article.objects.published().filter(tagged_items__tag=obj)
+    def stories(self, p):
+        return super().stories(p).filter(listing.with_tag(p.subject))
 
 
 class CorrectionsFeed(Feed):
