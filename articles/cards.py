@@ -28,11 +28,13 @@ def _in_field_order(model, names: tuple[str, ...]) -> tuple[str, ...]:
 ARTICLE_COLUMNS = ("id", "headline", "slug", "standfirst", "status", "published_at",
                    "updated_at", "primary_section_id", "lead_photo_id")  # fmt: skip
 SECTION_COLUMNS = _in_field_order(Section, ("id", "name", "slug", "position"))
+# The photo's small columns: what a card draws, and what the article page and its
+# structured data add (caption, rights, licence, focal point).
 PHOTO_COLUMNS = _in_field_order(
-    Photo, ("id", "image", "alt_text", "credit", "width", "height", "renditions",
-            "usable_until", "agency_id"),
+    Photo, ("id", "image", "alt_text", "caption", "credit", "agency_id", "rights", "licence",
+            "usable_until", "width", "height", "focal_x", "focal_y", "renditions"),
 )  # fmt: skip
-AGENCY_COLUMNS = _in_field_order(Agency, ("id", "name", "photo_credit"))
+AGENCY_COLUMNS = _in_field_order(Agency, ("id", "name", "photo_credit", "website"))
 AUTHOR_COLUMNS = _in_field_order(Author, ("id", "name", "slug"))
 _RELATED = (
     *(f"primary_section__{name}" for name in SECTION_COLUMNS),
@@ -48,10 +50,12 @@ def load(
     start: int = 0,
     stop: int | None,
     extra: tuple[str, ...] = (),
+    authors: tuple[str, ...] | None = AUTHOR_COLUMNS,
     **values,
 ) -> list[Article]:
     """The cards of build(values)[start:stop], bylines attached: two queries.
-    `extra` names more Article columns to read (a feed wants the body)."""
+    `extra` names more Article columns to read (a feed wants the body); `authors` the
+    author columns to read for the bylines (None: no bylines, one query)."""
     article_columns = _in_field_order(Article, (*ARTICLE_COLUMNS, *extra))
     select = (*article_columns, *_RELATED)
     rows = compiled.rows(
@@ -87,21 +91,23 @@ def load(
                 photo._state.fields_cache["agency"] = agency
             article._state.fields_cache["lead_photo"] = photo
         articles.append(article)
-    attach_bylines(articles)
+    if authors is not None:
+        attach_bylines(articles, authors)
     return articles
 
 
-def attach_bylines(articles: list[Article]) -> None:
+def attach_bylines(articles: list[Article], columns: tuple[str, ...] = AUTHOR_COLUMNS) -> None:
     """Each article's authors in byline order (`byline_authors`), one query for all."""
     if not articles:
         return
     by_article: dict[int, list[Author]] = {article.pk: [] for article in articles}
+    columns = _in_field_order(Author, columns)
     rows = compiled.rows(
-        ("card-bylines",),
+        ("card-bylines", columns),
         lambda p: (
             Byline.objects.filter(article_id__in=p.ids)
             .order_by("position", "id")
-            .values_list("article_id", *(f"author__{name}" for name in AUTHOR_COLUMNS))
+            .values_list("article_id", *(f"author__{name}" for name in columns))
         ),
         ids=list(by_article),
     )
@@ -109,7 +115,7 @@ def attach_bylines(articles: list[Article]) -> None:
     for article_id, *author_row in rows:
         author = authors.get(author_row[0])
         if author is None:
-            author = authors[author_row[0]] = Author.from_db("default", AUTHOR_COLUMNS, author_row)
+            author = authors[author_row[0]] = Author.from_db("default", columns, author_row)
         by_article[article_id].append(author)
     for article in articles:
         article.loaded_authors = by_article[article.pk]

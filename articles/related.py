@@ -6,9 +6,10 @@ the chosen stories that are published now, topped up with the latest of the same
 """
 
 from django.db.models import Count
+from django.utils import timezone
 
+from articles import cards
 from articles.models import Article
-from articles.models.articles import HEAVY_FIELDS
 
 SHOWN = 4
 CHOSEN = 8
@@ -36,19 +37,35 @@ def refresh(article: Article) -> None:
 def for_page(article: Article) -> list[Article]:
     """Up to four published related stories: one query, two when the chosen ones run short
     and the section's latest fill in."""
-    cards = (
-        Article.objects.published()
-        .exclude(pk=article.pk)
-        .select_related("primary_section", "lead_photo__agency")
-        .defer(*HEAVY_FIELDS)
-    )
+    now = timezone.now()
     chosen = article.related_ids or []
-    found = {a.pk: a for a in cards.filter(pk__in=chosen)} if chosen else {}
-    related = [found[pk] for pk in chosen if pk in found][:SHOWN]
+    related = []
+    if chosen:
+        found = cards.load(
+            ("related-chosen",),
+            lambda p: Article.objects.published(at=p.now).filter(pk__in=p.ids).exclude(pk=p.id),
+            stop=None,
+            authors=None,
+            now=now,
+            ids=chosen,
+            id=article.pk,
+        )
+        by_pk = {story.pk: story for story in found}
+        related = [by_pk[pk] for pk in chosen if pk in by_pk][:SHOWN]
     if len(related) < SHOWN and article.primary_section_id:
-        related += list(
-            cards.filter(primary_section_id=article.primary_section_id)
-            .exclude(pk__in=[a.pk for a in related])
-            .newest_first()[: SHOWN - len(related)]
+        shown = [article.pk, *(story.pk for story in related)]
+        related += cards.load(
+            ("related-latest",),
+            lambda p: (
+                Article.objects.published(at=p.now)
+                .filter(primary_section_id=p.section)
+                .exclude(pk__in=p.shown)
+                .newest_first()
+            ),
+            stop=SHOWN - len(related),
+            authors=None,
+            now=now,
+            section=article.primary_section_id,
+            shown=shown,
         )
     return related

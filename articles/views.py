@@ -10,7 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
-from articles import frontpage, listing, previews, related, seo
+from articles import detail, frontpage, listing, previews, related, seo
 from articles import search as search_engine
 from articles.context_processors import chrome_for
 from articles.models import Article, ArticleRedirect, Correction
@@ -171,7 +171,7 @@ def _day(year: str, month: str, day: str) -> datetime.date:
 
 def article_detail(request, year, month, day, slug):
     date = _day(year, month, day)
-    article = Article.objects.published().for_detail().filter(slug=slug).first()
+    article = detail.published_article(slug, now=timezone.now())
     if article is None:
         return _redirect_or_404(request.path)
     if timezone.localtime(article.published_at).date() != date:
