@@ -15,10 +15,6 @@ class AuthorQuerySet(models.QuerySet):
         """Authors who can be given new bylines."""
         return self.filter(is_active=True)
 
-    def for_profile(self) -> "AuthorQuerySet":
-        """Everything the author page and bio boxes render, in one query."""
-        return self.prefetch_related("links")
-
 
 class Author(models.Model):
     name = models.CharField(

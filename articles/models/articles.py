@@ -95,7 +95,8 @@ class ArticleQuerySet(models.QuerySet):
         return self._cards().only(*CARD_FIELDS)
 
     def for_detail(self) -> "ArticleQuerySet":
-        """Everything the article page renders, in a fixed number of queries."""
+        """Everything the article page renders, in a fixed number of queries (previews and
+        the desk; readers' pages read through articles/detail.py)."""
         return (
             self.select_related("primary_section", "lead_photo__agency")
             .with_bylines()
@@ -108,13 +109,7 @@ class ArticleQuerySet(models.QuerySet):
             .defer("search_vector")
         )
 
-    def for_feed(self) -> "ArticleQuerySet":
-        """Cards plus the body, tags and sections, which feeds carry in full."""
-        return self._cards().prefetch_related("tags", "sections").defer("search_vector")
 
-
-# Columns story lists never show: the body (several kilobytes) and its search forms.
-HEAVY_FIELDS = ("body", "body_text", "search_vector", "related_ids")
 # What a story card shows (templates/jinja2/articles/_card.html); the query-budget tests
 # would catch a card reaching for anything else.
 CARD_FIELDS = (
