@@ -74,26 +74,26 @@ def load(
     for row in rows:
         article = Article.from_db(db, article_columns, row[:a_end])
         if row[a_end] is not None:
-            section = sections.get(row[a_end])
-            if section is None:
-                section = sections[row[a_end]] = Section.from_db(
-                    db, SECTION_COLUMNS, row[a_end:s_end]
-                )
+            section = _shared(sections, Section, SECTION_COLUMNS, row[a_end:s_end])
             article._state.fields_cache["primary_section"] = section
         if row[s_end] is not None:
             photo = Photo.from_db(db, PHOTO_COLUMNS, row[s_end:p_end])
             if row[p_end] is not None:
-                agency = agencies.get(row[p_end])
-                if agency is None:
-                    agency = agencies[row[p_end]] = Agency.from_db(
-                        db, AGENCY_COLUMNS, row[p_end:g_end]
-                    )
+                agency = _shared(agencies, Agency, AGENCY_COLUMNS, row[p_end:g_end])
                 photo._state.fields_cache["agency"] = agency
             article._state.fields_cache["lead_photo"] = photo
         articles.append(article)
     if authors is not None:
         attach_bylines(articles, authors)
     return articles
+
+
+def _shared(made: dict, model, columns: tuple[str, ...], values: tuple):
+    """One object per id for the whole page (twenty cards share four sections)."""
+    found = made.get(values[0])
+    if found is None:
+        found = made[values[0]] = model.from_db("default", columns, values)
+    return found
 
 
 def attach_bylines(articles: list[Article], columns: tuple[str, ...] = AUTHOR_COLUMNS) -> None:
@@ -113,10 +113,7 @@ def attach_bylines(articles: list[Article], columns: tuple[str, ...] = AUTHOR_CO
     )
     authors: dict[int, Author] = {}
     for article_id, *author_row in rows:
-        author = authors.get(author_row[0])
-        if author is None:
-            author = authors[author_row[0]] = Author.from_db("default", columns, author_row)
-        by_article[article_id].append(author)
+        by_article[article_id].append(_shared(authors, Author, columns, tuple(author_row)))
     for article in articles:
         article.loaded_authors = by_article[article.pk]
 

@@ -30,6 +30,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 _markers = itertools.count(1)
+MAX_SHAPES = 500  # compiled queries kept per connection
 
 
 class CompileError(RuntimeError):
@@ -55,6 +56,9 @@ def rows(shape: tuple, build: Callable[[SimpleNamespace], QuerySet], *, using="d
     key = (shape, *((name, _kind(value)) for name, value in values.items()))
     compiled = memo.get(key)
     if compiled is None:
+        if len(memo) >= MAX_SHAPES:
+            # Shapes include page offsets, which a visitor chooses: never let them pile up.
+            memo.clear()
         compiled = memo[key] = _compile(build, values, connection, using)
     params = list(compiled.params)
     prepared = {name: _prepared(value, connection) for name, value in values.items()}

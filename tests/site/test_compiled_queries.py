@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -99,3 +99,17 @@ def test_first_gives_a_whole_object_or_none():
         )
         is None
     )
+
+
+def test_compiled_queries_kept_per_connection_are_bounded(settings):
+    make_article("Bounded")
+    for offset in range(compiled.MAX_SHAPES + 5):
+        compiled.rows(
+            ("test-offsets", offset),
+            lambda p, offset=offset: Article.objects.filter(pk__gt=p.floor).values_list("pk")[
+                offset : offset + 1
+            ],
+            floor=0,
+        )
+    assert len(connections["default"].__dict__["_newsroom_compiled"]) <= compiled.MAX_SHAPES
+    assert headlines(timezone.now(), section("politics").pk) == ["Bounded"]  # still answers
