@@ -119,7 +119,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin/css/newsroom.css"]}
-        js = ["admin/js/article_editor.js"]
+        # After the admin's jQuery (django.jQuery), which the photo chooser extends.
+        js = ["admin/js/vendor/jquery/jquery.min.js", "admin/js/jquery.init.js",
+              "admin/js/article_editor.js"]  # fmt: skip
 
     # --- what each person sees ---------------------------------------------------------
 

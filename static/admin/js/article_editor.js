@@ -104,10 +104,12 @@
   }
 
   // --- lead photo: thumbnails and credit ---------------------------------------------
-  var $ = window.django && window.django.jQuery;
   var photoSelect = document.getElementById("id_lead_photo");
-  if ($ && photoSelect) window.addEventListener("load", function () {
-    if (!$.fn.select2) return;
+  if (photoSelect) window.addEventListener("load", function () {
+    // Looked up once the page has loaded: the admin's jQuery and select2 may come after
+    // this file in the page, depending on how Django merges the widgets' media.
+    var $ = window.django && window.django.jQuery;
+    if (!$ || !$.fn.select2) return;
     var $select = $(photoSelect);
     var render = function (item) {
       if (!item.id || !item.thumb) return item.text;
