@@ -14,7 +14,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # sync workers: one request at a time per process, the simplest model; measured against
 # gthread on this workload (docs/performance.md), it was as fast with a steadier p99.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# One thread: with more, gunicorn silently runs gthread workers instead of sync ones
+# (GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=4 chooses that on purpose).
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 # A request that takes longer than this is stuck; kill the worker rather than queue behind it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20

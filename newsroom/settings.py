@@ -148,7 +148,11 @@ if DATABASE_URL:
         # Server-side parameters let psycopg prepare the statements each page repeats (after
         # five uses on a connection), so PostgreSQL stops re-planning them: about half the
         # database time of a page (docs/performance.md).
-        options.setdefault("server_side_binding", env_bool("DB_PREPARED_STATEMENTS", default=True))
+        # Django turns psycopg's preparing off unless prepare_threshold is given: without it,
+        # server-side binding alone prepares nothing.
+        if env_bool("DB_PREPARED_STATEMENTS", default=True):
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 5)
 
     DATABASES = {"default": _db}
 else:

@@ -87,7 +87,11 @@ class PostgresServer:
     def _run(self, *command: str) -> None:
         if self.as_postgres:
             command = ("runuser", "-u", "postgres", "--", *command)
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
+        try:
+            subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+        except subprocess.CalledProcessError as exc:
+            exc.add_note(f"{exc.stdout}{exc.stderr}".strip())  # pg_ctl says why
+            raise
 
     @property
     def url(self) -> str:
