@@ -63,7 +63,6 @@ def load(
         lambda p: build(p).values_list(*select)[start:stop],
         **values,
     )
-    db = "default"
     # Where each model's columns end in a row.
     a_end, s_end, p_end, g_end = accumulate(
         (len(article_columns), len(SECTION_COLUMNS), len(PHOTO_COLUMNS), len(AGENCY_COLUMNS))
@@ -72,12 +71,12 @@ def load(
     agencies: dict[int, Agency] = {}
     articles = []
     for row in rows:
-        article = Article.from_db(db, article_columns, row[:a_end])
+        article = compiled.instance(Article, article_columns, row[:a_end])
         if row[a_end] is not None:
             section = _shared(sections, Section, SECTION_COLUMNS, row[a_end:s_end])
             article._state.fields_cache["primary_section"] = section
         if row[s_end] is not None:
-            photo = Photo.from_db(db, PHOTO_COLUMNS, row[s_end:p_end])
+            photo = compiled.instance(Photo, PHOTO_COLUMNS, row[s_end:p_end])
             if row[p_end] is not None:
                 agency = _shared(agencies, Agency, AGENCY_COLUMNS, row[p_end:g_end])
                 photo._state.fields_cache["agency"] = agency
@@ -92,7 +91,7 @@ def _shared(made: dict, model, columns: tuple[str, ...], values: tuple):
     """One object per id for the whole page (twenty cards share four sections)."""
     found = made.get(values[0])
     if found is None:
-        found = made[values[0]] = model.from_db("default", columns, values)
+        found = made[values[0]] = compiled.instance(model, columns, values)
     return found
 
 

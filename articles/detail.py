@@ -1,18 +1,32 @@
 """The published article a reader asked for, with everything its page renders.
 
-Seven queries at most, each compiled once per process (newsroom/compiled.py): the story
-with its section and photo, its bylines, sections, agencies, tags and corrections. The
+Three queries, each compiled once per process (newsroom/compiled.py): the story with its
+section and photo; then its bylines, sections, agencies, tags and corrections together
+(one UNION ALL, see RELATIONS); then the related stories (articles/related.py). The
 relations are handed to the article the way Django's prefetch_related would, so
 `article.tags.all()` and friends read them without another query; previews and the admin
 keep using Article.objects.for_detail().
 """
 
 import datetime
+from collections.abc import Callable
 
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    F,
+    IntegerField,
+    QuerySet,
+    TextField,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
 from taggit.models import Tag
 
 from articles import cards
-from articles.models import Agency, Article, Correction, Section, TaggedArticle
+from articles.models import Agency, Article, Byline, Correction, Section, TaggedArticle
 from authors.models import Author
 from newsroom import compiled
 
@@ -22,7 +36,112 @@ DETAIL_COLUMNS = tuple(
     for field in Article._meta.concrete_fields
     if field.attname not in {*cards.ARTICLE_COLUMNS, "search_vector"}
 )
-BIO_COLUMNS = tuple(field.attname for field in Author._meta.concrete_fields)
+
+# The columns of the union: each kind of related object puts its own columns in the
+# slots of their type and leaves the others empty, so every row has the same shape.
+SLOTS = {
+    "id": IntegerField,
+    "int_a": IntegerField,
+    "int_b": IntegerField,
+    "str_a": TextField,
+    "str_b": TextField,
+    "str_c": TextField,
+    "str_d": TextField,
+    "str_e": TextField,
+    "moment": DateTimeField,
+    "flag": BooleanField,
+}
+
+
+class Relation:
+    """One kind of related object: the rows linking it to the article (`rows(article_id)`),
+    their order on the page, and which column of the related model fills which slot."""
+
+    def __init__(self, model, rows: Callable, order: tuple[str, ...], columns: dict):
+        self.model, self.rows, self.order = model, rows, order
+        self.columns = columns  # model attname → (slot, path from the linking rows)
+
+    def branch(self, kind: str, article_id) -> QuerySet:
+        filled = dict(self.columns.values())
+        values = {
+            "r_kind": Value(kind, output_field=CharField()),
+            # Its place among its kind: the union as a whole has no order of its own.
+            "r_place": Window(RowNumber(), order_by=[F(path).asc() for path in self.order]),
+            **{
+                # A typed NULL: PostgreSQL reads an untyped one as text.
+                f"r_{slot}": F(filled[slot]) if slot in filled else Cast(Value(None), of())
+                for slot, of in SLOTS.items()
+            },
+        }
+        return self.rows(article_id).order_by().annotate(**values).values_list(*values)
+
+    def make(self, slots: dict):
+        names = list(self.columns)
+        return compiled.instance(self.model, names, [slots[s] for s, _ in self.columns.values()])
+
+
+RELATIONS = {
+    "byline": Relation(
+        Author,
+        lambda article_id: Byline.objects.filter(article_id=article_id),
+        ("position", "id"),
+        {
+            "id": ("id", "author_id"),
+            "name": ("str_a", "author__name"),
+            "slug": ("str_b", "author__slug"),
+            "job_title": ("str_c", "author__job_title"),
+            "bio": ("str_d", "author__bio"),
+            "portrait": ("str_e", "author__portrait"),
+            "user_id": ("int_a", "author__user_id"),
+            "is_active": ("flag", "author__is_active"),
+        },
+    ),
+    "section": Relation(
+        Section,
+        lambda article_id: Article.sections.through.objects.filter(article_id=article_id),
+        ("section__position", "section__name"),
+        {
+            "id": ("id", "section_id"),
+            "name": ("str_a", "section__name"),
+            "slug": ("str_b", "section__slug"),
+            "description": ("str_c", "section__description"),
+            "position": ("int_a", "section__position"),
+        },
+    ),
+    "agency": Relation(
+        Agency,
+        lambda article_id: Agency.objects.filter(contributed_articles=article_id),
+        ("name",),
+        {
+            "id": ("id", "id"),
+            "name": ("str_a", "name"),
+            "photo_credit": ("str_b", "photo_credit"),
+            "website": ("str_c", "website"),
+        },
+    ),
+    "tag": Relation(
+        Tag,
+        lambda article_id: TaggedArticle.objects.filter(content_object_id=article_id),
+        ("tag__name",),
+        {"id": ("id", "tag_id"), "name": ("str_a", "tag__name"), "slug": ("str_b", "tag__slug")},
+    ),
+    "correction": Relation(
+        Correction,
+        lambda article_id: Correction.objects.filter(article_id=article_id),
+        ("created_at", "id"),
+        {
+            "id": ("id", "id"),
+            "article_id": ("int_a", "article_id"),
+            "kind": ("str_a", "kind"),
+            "text": ("str_b", "text"),
+            "created_at": ("moment", "created_at"),
+            "created_by_id": ("int_b", "created_by_id"),
+        },
+    ),
+}
+# The manager each kind is read through on the page (article.sections.all(), …).
+PREFETCHED_AS = {"section": "sections", "agency": "agencies", "tag": "tags",
+                 "correction": "corrections"}  # fmt: skip
 
 
 def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
@@ -31,7 +150,7 @@ def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
         lambda p: Article.objects.published(at=p.now).filter(slug=p.slug),
         stop=1,
         extra=DETAIL_COLUMNS,
-        authors=BIO_COLUMNS,
+        authors=None,
         now=now,
         slug=slug,
     )
@@ -42,61 +161,22 @@ def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
     return article
 
 
+def _relations(p) -> QuerySet:
+    first, *others = (relation.branch(kind, p.id) for kind, relation in RELATIONS.items())
+    return first.union(*others, all=True)
+
+
 def _attach_relations(article: Article) -> None:
-    through = Article.sections.through
-    related = {
-        "sections": _objects(
-            Section,
-            lambda p, names: (
-                through.objects.filter(article_id=p.id)
-                .order_by("section__position", "section__name")
-                .values_list(*(f"section__{name}" for name in names))
-            ),
-            article.pk,
-        ),
-        "agencies": _objects(
-            Agency,
-            lambda p, names: (
-                Agency.objects.filter(contributed_articles=p.id)
-                .order_by("name")
-                .values_list(*names)
-            ),
-            article.pk,
-        ),
-        "tags": _objects(
-            Tag,
-            lambda p, names: (
-                TaggedArticle.objects.filter(content_object_id=p.id)
-                .order_by("tag__name")
-                .values_list(*(f"tag__{name}" for name in names))
-            ),
-            article.pk,
-        ),
-        "corrections": _objects(
-            Correction,
-            lambda p, names: (
-                Correction.objects.filter(article_id=p.id)
-                .order_by("created_at", "id")
-                .values_list(*names)
-            ),
-            article.pk,
-        ),
-    }
+    found: dict[str, list] = {kind: [] for kind in RELATIONS}
+    rows = compiled.rows(("article-relations",), _relations, id=article.pk)
+    for kind, _place, *slots in sorted(rows, key=lambda row: (row[0], row[1])):
+        found[kind].append(RELATIONS[kind].make(dict(zip(SLOTS, slots, strict=True))))
+    article.loaded_authors = found["byline"]
     cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, objects in related.items():
+    for kind, name in PREFETCHED_AS.items():
         # What prefetch_related leaves behind: a manager's queryset with its rows in it.
         # The manager's own queryset, so that article.tags.filter(…) still filters them.
         queryset = getattr(article, name).get_queryset()
-        queryset._result_cache = objects
+        queryset._result_cache = found[kind]
         queryset._prefetch_done = True
         cache[name] = queryset
-
-
-def _objects(model, build, article_id: int) -> list:
-    names = [field.attname for field in model._meta.concrete_fields]
-    rows = compiled.rows(
-        ("article-relation", model._meta.label),
-        lambda p: build(p, names),
-        id=article_id,
-    )
-    return [model.from_db("default", names, row) for row in rows]

@@ -15,9 +15,15 @@ def _test_settings(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from articles import context_processors
+
+    # Each test's transaction is rolled back, content version included: a version number
+    # comes round again with other content, which never happens outside tests.
     cache.clear()
+    context_processors.forget()
     yield
     cache.clear()
+    context_processors.forget()
 
 
 @pytest.fixture

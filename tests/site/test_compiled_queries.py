@@ -113,3 +113,42 @@ def test_compiled_queries_kept_per_connection_are_bounded(settings):
         )
     assert len(connections["default"].__dict__["_newsroom_compiled"]) <= compiled.MAX_SHAPES
     assert headlines(timezone.now(), section("politics").pk) == ["Bounded"]  # still answers
+
+
+def test_instance_makes_what_from_db_makes():
+    story = make_article("Bridge reopens", primary_section=section("world"))
+    # from_db() wants the model's field order; instance() takes them in that order too.
+    order = [field.attname for field in Article._meta.concrete_fields]
+    names = sorted(
+        ["id", "headline", "slug", "published_at", "primary_section_id"], key=order.index
+    )
+    values = Article.objects.filter(pk=story.pk).values_list(*names).get()
+
+    made = compiled.instance(Article, names, values)
+    expected = Article.from_db("default", names, values)
+
+    assert type(made) is Article
+    assert {n: getattr(made, n) for n in names} == {n: getattr(expected, n) for n in names}
+    assert made.get_deferred_fields() == expected.get_deferred_fields()
+    assert "body" in made.get_deferred_fields()
+    assert (made._state.adding, made._state.db) == (False, "default")
+    assert made == story and made.get_absolute_url() == story.get_absolute_url()
+    with CaptureQueriesContext(connection) as queries:
+        assert made.primary_section.slug == "world"  # an ordinary object: relations still load
+    assert len(queries) == 1
+
+
+def test_instance_keeps_init_signals_for_models_that_have_them():
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.headline)
+
+    post_init.connect(receiver, sender=Article)
+    try:
+        compiled.instance(Article, ["id", "headline"], (1, "Listened to"))
+    finally:
+        post_init.disconnect(receiver, sender=Article)
+    assert seen == ["Listened to"]

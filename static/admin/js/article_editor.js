@@ -105,12 +105,17 @@
 
   // --- lead photo: thumbnails and credit ---------------------------------------------
   var photoSelect = document.getElementById("id_lead_photo");
-  if (photoSelect) window.addEventListener("load", function () {
-    // Looked up once the page has loaded: the admin's jQuery and select2 may come after
-    // this file in the page, depending on how Django merges the widgets' media.
+  var withThumbnails = function (tries) {
+    // The admin's jQuery and select2 may come after this file in the page (Django merges
+    // the widgets' media), and its autocomplete.js sets the chooser up when the document
+    // is ready, which can come after "load": wait for it, then set it up again with
+    // thumbnails, or it would replace ours.
     var $ = window.django && window.django.jQuery;
-    if (!$ || !$.fn.select2) return;
-    var $select = $(photoSelect);
+    var $select = $ && $.fn.select2 ? $(photoSelect) : null;
+    if (!$select || !$select.data("select2")) {
+      if (tries > 0) window.setTimeout(function () { withThumbnails(tries - 1); }, 50);
+      return;
+    }
     var render = function (item) {
       if (!item.id || !item.thumb) return item.text;
       var row = $('<span class="newsroom-photo-option"></span>');
@@ -118,24 +123,23 @@
       row.append($("<span></span>").text(item.text));
       return row;
     };
-    (function () {
-      if ($select.data("select2")) $select.select2("destroy");
-      $select.select2({
-        ajax: {
-          data: function (params) {
-            return {
-              term: params.term, page: params.page,
-              app_label: photoSelect.dataset.appLabel,
-              model_name: photoSelect.dataset.modelName,
-              field_name: photoSelect.dataset.fieldName
-            };
-          }
-        },
-        templateResult: render,
-        templateSelection: render
-      });
-    })();
-  });
+    $select.select2("destroy");
+    $select.select2({
+      ajax: {
+        data: function (params) {
+          return {
+            term: params.term, page: params.page,
+            app_label: photoSelect.dataset.appLabel,
+            model_name: photoSelect.dataset.modelName,
+            field_name: photoSelect.dataset.fieldName
+          };
+        }
+      },
+      templateResult: render,
+      templateSelection: render
+    });
+  };
+  if (photoSelect) window.addEventListener("load", function () { withThumbnails(100); });
 
   // --- tags: suggestions from the tags already in use ---------------------------------
   var tagInput = field("tags");
