@@ -11,12 +11,12 @@ import sys
 wsgi_app = "newsroom.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# sync workers: one request at a time per process, the simplest model; measured against
-# gthread on this workload (docs/performance.md), it was as fast with a steadier p99.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-# One thread: with more, gunicorn silently runs gthread workers instead of sync ones
-# (GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=4 chooses that on purpose).
-threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# gthread workers, four threads each: connections are kept alive between requests (a
+# proxy or CDN reuses them; sync workers close every one) and a slow client does not hold
+# a whole process. Measured against sync workers in docs/performance.md (run 10): faster
+# with the cache off and on, and no 1 s tail from refused connections.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", 4))  # with sync, gunicorn wants 1
 # A request that takes longer than this is stuck; kill the worker rather than queue behind it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20

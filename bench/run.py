@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py                     # 2,000 articles, 15 s per run
     .venv/bin/python bench/run.py --scale 100000      # plus the 100,000-article checks
 
-Starts gunicorn (production settings, 5 sync workers) on PostgreSQL and Redis, seeds the
+Starts gunicorn (production settings, 5 gthread workers) on PostgreSQL and Redis, seeds the
 newsroom (seed_demo --articles N --authors 20), then for each page kind loads it with wrk
 (2 threads, 16 connections, a warm-up, then --seconds) rotating over many URLs of that kind,
 once with PAGE_CACHE_SECONDS=0 and once with the cache on. Prints JSON lines (also kept in

@@ -86,9 +86,8 @@ def test_gunicorn_serves_healthz_and_hashed_static_files_with_production_setting
     finally:
         server.terminate()
         server.wait(timeout=30)
-    # Sync workers, as the benchmarks and docs/decisions.md assume (gunicorn switches to
-    # gthread by itself when threads > 1).
-    assert "Using worker: sync" in server.stderr.read()
+    # gthread workers, as the benchmarks and docs/decisions.md say.
+    assert "Using worker: gthread" in server.stderr.read()
 
 
 def test_gunicorn_refuses_to_start_without_a_secret_key(production_env):
