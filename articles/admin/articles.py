@@ -119,9 +119,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin/css/newsroom.css"]}
-        # After the admin's jQuery (django.jQuery), which the photo chooser extends.
-        js = ["admin/js/vendor/jquery/jquery.min.js", "admin/js/jquery.init.js",
-              "admin/js/article_editor.js"]  # fmt: skip
+        # After the admin's jQuery (django.jQuery), which the photo chooser extends; the
+        # admin itself puts jquery.js (or .min.js) before jquery.init.js.
+        js = ["admin/js/jquery.init.js", "admin/js/article_editor.js"]
 
     # --- what each person sees ---------------------------------------------------------
 

@@ -152,3 +152,13 @@ def test_instance_keeps_init_signals_for_models_that_have_them():
     finally:
         post_init.disconnect(receiver, sender=Article)
     assert seen == ["Listened to"]
+
+
+def test_the_article_relations_read_every_column_of_their_models():
+    # The union's column maps are written by hand: a field added to Author, Section…
+    # later must be added there too, or each page would read it with a query per object.
+    from articles.detail import RELATIONS
+
+    for kind, relation in RELATIONS.items():
+        every = [field.attname for field in relation.model._meta.concrete_fields]
+        assert list(relation.columns) == every, kind  # all of them, in field order
