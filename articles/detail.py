@@ -9,6 +9,7 @@ keep using Article.objects.for_detail().
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Callable
 
 from django.db.models import (
@@ -16,6 +17,7 @@ from django.db.models import (
     CharField,
     DateTimeField,
     F,
+    FileField,
     IntegerField,
     QuerySet,
     TextField,
@@ -37,29 +39,23 @@ DETAIL_COLUMNS = tuple(
     if field.attname not in {*cards.ARTICLE_COLUMNS, "search_vector"}
 )
 
-# The columns of the union: each kind of related object puts its own columns in the
-# slots of their type and leaves the others empty, so every row has the same shape.
-SLOTS = {
-    "id": IntegerField,
-    "int_a": IntegerField,
-    "int_b": IntegerField,
-    "str_a": TextField,
-    "str_b": TextField,
-    "str_c": TextField,
-    "str_d": TextField,
-    "str_e": TextField,
-    "moment": DateTimeField,
-    "flag": BooleanField,
-}
-
 
 class Relation:
     """One kind of related object: the rows linking it to the article (`rows(article_id)`),
-    their order on the page, and which column of the related model fills which slot."""
+    their order on the page, and the path from those rows to the related model (`via`).
 
-    def __init__(self, model, rows: Callable, order: tuple[str, ...], columns: dict):
+    Every column of the model travels in the union: in the next free slot of its type
+    (integers, text, moments, flags), the other slots of the row left empty, so that every
+    kind's rows have the same shape."""
+
+    def __init__(self, model, rows: Callable, order: tuple[str, ...], via: str = ""):
         self.model, self.rows, self.order = model, rows, order
-        self.columns = columns  # model attname → (slot, path from the linking rows)
+        self.columns = {}  # model attname → (slot, path from the linking rows)
+        used: Counter = Counter()
+        for field in model._meta.concrete_fields:
+            kind = _slot_kind(field)
+            self.columns[field.attname] = ((kind, used[kind]), f"{via}{field.attname}")
+            used[kind] += 1
 
     def branch(self, kind: str, article_id) -> QuerySet:
         filled = dict(self.columns.values())
@@ -69,8 +65,10 @@ class Relation:
             "r_place": Window(RowNumber(), order_by=[F(path).asc() for path in self.order]),
             **{
                 # A typed NULL: PostgreSQL reads an untyped one as text.
-                f"r_{slot}": F(filled[slot]) if slot in filled else Cast(Value(None), of())
-                for slot, of in SLOTS.items()
+                f"r_{of.__name__}_{n}": F(filled[(of, n)])
+                if (of, n) in filled
+                else Cast(Value(None), of())
+                for of, n in SLOTS
             },
         }
         return self.rows(article_id).order_by().annotate(**values).values_list(*values)
@@ -80,65 +78,53 @@ class Relation:
         return compiled.instance(self.model, names, [slots[s] for s, _ in self.columns.values()])
 
 
+def _slot_kind(field) -> type:
+    """The type of union column a model field's values travel in."""
+    if field.is_relation or isinstance(field, IntegerField):
+        return IntegerField
+    for kind in (DateTimeField, BooleanField):
+        if isinstance(field, kind):
+            return kind
+    if isinstance(field, CharField | TextField | FileField):
+        return TextField
+    raise TypeError(f"{field} has no kind of slot in the article's relations query.")
+
+
 RELATIONS = {
     "byline": Relation(
         Author,
         lambda article_id: Byline.objects.filter(article_id=article_id),
         ("position", "id"),
-        {
-            "id": ("id", "author_id"),
-            "name": ("str_a", "author__name"),
-            "slug": ("str_b", "author__slug"),
-            "job_title": ("str_c", "author__job_title"),
-            "bio": ("str_d", "author__bio"),
-            "portrait": ("str_e", "author__portrait"),
-            "user_id": ("int_a", "author__user_id"),
-            "is_active": ("flag", "author__is_active"),
-        },
+        via="author__",
     ),
     "section": Relation(
         Section,
         lambda article_id: Article.sections.through.objects.filter(article_id=article_id),
         ("section__position", "section__name"),
-        {
-            "id": ("id", "section_id"),
-            "name": ("str_a", "section__name"),
-            "slug": ("str_b", "section__slug"),
-            "description": ("str_c", "section__description"),
-            "position": ("int_a", "section__position"),
-        },
+        via="section__",
     ),
     "agency": Relation(
         Agency,
         lambda article_id: Agency.objects.filter(contributed_articles=article_id),
         ("name",),
-        {
-            "id": ("id", "id"),
-            "name": ("str_a", "name"),
-            "photo_credit": ("str_b", "photo_credit"),
-            "website": ("str_c", "website"),
-        },
     ),
     "tag": Relation(
         Tag,
         lambda article_id: TaggedArticle.objects.filter(content_object_id=article_id),
         ("tag__name",),
-        {"id": ("id", "tag_id"), "name": ("str_a", "tag__name"), "slug": ("str_b", "tag__slug")},
+        via="tag__",
     ),
     "correction": Relation(
         Correction,
         lambda article_id: Correction.objects.filter(article_id=article_id),
         ("created_at", "id"),
-        {
-            "id": ("id", "id"),
-            "article_id": ("int_a", "article_id"),
-            "kind": ("str_a", "kind"),
-            "text": ("str_b", "text"),
-            "created_at": ("moment", "created_at"),
-            "created_by_id": ("int_b", "created_by_id"),
-        },
     ),
 }
+# The union's columns after kind and place: every slot some kind uses, in a fixed order.
+SLOTS = sorted(
+    {slot for relation in RELATIONS.values() for slot, _ in relation.columns.values()},
+    key=lambda slot: (slot[0].__name__, slot[1]),
+)
 # The manager each kind is read through on the page (article.sections.all(), …).
 PREFETCHED_AS = {"section": "sections", "agency": "agencies", "tag": "tags",
                  "correction": "corrections"}  # fmt: skip

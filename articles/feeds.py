@@ -9,7 +9,6 @@ import io
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
 from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from taggit.models import Tag
@@ -18,7 +17,6 @@ from articles import cards, listing
 from articles.models import Article, Correction, Section
 from articles.renditions import best
 from authors.models import Author
-from newsroom import compiled
 from newsroom.site import absolute_url
 
 ITEMS = 20
@@ -137,13 +135,7 @@ class ObjectFeed(ArticleFeed):
     model = None
 
     def get_object(self, request, slug):
-        model = self.model
-        found = compiled.first(
-            ("feed-subject",), model, lambda p: model.objects.filter(slug=p.slug), slug=slug
-        )
-        if found is None:
-            raise Http404("No such feed.")
-        return found
+        return listing.subject_or_404(self.model, slug)
 
     def page_path(self, obj) -> str:
         return obj.get_absolute_url()

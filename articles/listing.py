@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles import cards
 from articles.models import Article, Byline, TaggedArticle
+from newsroom import compiled
 
 PER_PAGE = 20
 
@@ -54,18 +55,31 @@ def cards_page(shape: str, stories, raw_number: str | None, **values) -> Page:
         now=timezone.now(),
         **values,
     )
-    if not rows and number > 1:
-        raise Http404("No such page.")
-    return Page(number=number, items=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE)
+    return _page(number, rows, PER_PAGE)
 
 
 def page_of(queryset, raw_number: str | None, *, per_page: int = PER_PAGE) -> Page:
     number = page_number(raw_number)
     start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
+    return _page(number, list(queryset[start : start + per_page + 1]), per_page)
+
+
+def _page(number: int, rows: list, per_page: int) -> Page:
+    """The page from its rows and one more (which says whether a next page exists)."""
     if not rows and number > 1:
         raise Http404("No such page.")
     return Page(number=number, items=rows[:per_page], has_next=len(rows) > per_page)
+
+
+def subject_or_404(model, slug: str):
+    """The section, tag or author a list or feed is about, with all its columns; 404 if
+    no such slug. A compiled query (newsroom/compiled.py) like the list itself."""
+    found = compiled.first(
+        ("subject",), model, lambda p: model.objects.filter(slug=p.slug), slug=slug
+    )
+    if found is None:
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    return found
 
 
 # Filters by a linked table as EXISTS: PostgreSQL then walks the newest published stories

@@ -14,7 +14,6 @@ from articles import detail, frontpage, listing, previews, related, seo
 from articles import search as search_engine
 from articles.context_processors import chrome_for
 from articles.models import Article, ArticleRedirect, Correction
-from newsroom import compiled
 
 
 class FrontPageView(TemplateView):
@@ -84,11 +83,7 @@ class TagView(ArticleListView):
     template_name = "articles/tag.html"
 
     def values(self):
-        self.tag = compiled.first(
-            ("tag",), Tag, lambda p: Tag.objects.filter(slug=p.slug), slug=self.kwargs["slug"]
-        )
-        if self.tag is None:
-            raise Http404("No such tag.")
+        self.tag = listing.subject_or_404(Tag, self.kwargs["slug"])
         return {"tag": self.tag.pk}
 
     def stories(self, p):

@@ -1,13 +1,11 @@
 from django.conf import settings
 from django.db.models import prefetch_related_objects
-from django.http import Http404
 
-from articles.listing import by_author
+from articles.listing import by_author, subject_or_404
 from articles.models import Article
 from articles.seo import page_meta
 from articles.views import ArticleListView
 from authors.models import Author
-from newsroom import compiled
 
 
 class AuthorView(ArticleListView):
@@ -16,14 +14,7 @@ class AuthorView(ArticleListView):
     template_name = "authors/author_detail.html"
 
     def values(self):
-        self.author = compiled.first(
-            ("author",),
-            Author,
-            lambda p: Author.objects.filter(slug=p.slug),
-            slug=self.kwargs["slug"],
-        )
-        if self.author is None:
-            raise Http404("No such author.")
+        self.author = subject_or_404(Author, self.kwargs["slug"])
         prefetch_related_objects([self.author], "links")
         return {"author": self.author.pk}
 
