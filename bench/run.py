@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=KINDS, choices=KINDS)
     parser.add_argument("--fresh", action="store_true", help="drop the benchmark database first")
     parser.add_argument("--no-cache-on", action="store_true", help="skip the cache-on runs")
+    parser.add_argument("--no-cache-off", action="store_true", help="skip the cache-off runs")
     args = parser.parse_args()  # fmt: skip
 
     require_wrk()
@@ -167,7 +168,8 @@ def main() -> None:
         for kind, measured in queries_per_page(counting, urls).items():
             emit({"articles": args.articles, "mode": "cache off", "page": kind,
                   "queries": measured["queries"], "status": measured["status"]}, log)  # fmt: skip
-        throughput(env, urls, args, log, cache=False, count=args.articles)
+        if not args.no_cache_off:
+            throughput(env, urls, args, log, cache=False, count=args.articles)
         if not args.no_cache_on:
             throughput(env, urls, args, log, cache=True, count=args.articles)
 

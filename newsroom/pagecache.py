@@ -44,6 +44,8 @@ STATE_KEY = "pagecache:state"
 STATE_MIRROR_SECONDS = 30
 LOCK_SECONDS = 10
 WAIT_FOR_RENDER_SECONDS = 2.0
+# Where newsroom.fastpath leaves (key, lookup result) for the middleware in the WSGI environ.
+LOOKUP_ENVIRON_KEY = "newsroom.pagecache.lookup"
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml",
                    "text/xml", "text/plain", "application/json")  # fmt: skip
 
@@ -188,19 +190,76 @@ class Entry:
     etag: str
 
 
-def _is_reader_request(request) -> bool:
-    if request.method not in ("GET", "HEAD"):
+def is_reader_request(method: str, cookies, path_info: str) -> bool:
+    """A request that may be answered from, and stored in, the shared cache."""
+    if method not in ("GET", "HEAD"):
         return False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if settings.SESSION_COOKIE_NAME in cookies:
         return False  # possibly staff: never shared, never from the shared cache
-    path = request.path_info
-    return not path.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
+    return not path_info.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
+
+
+def _is_reader_request(request) -> bool:
+    return is_reader_request(request.method, request.COOKIES, request.path_info)
+
+
+def page_key(path_info: str, query_string: str) -> str:
+    query = "&".join(sorted(query_string.split("&")))
+    digest = hashlib.sha256(f"{path_info}?{query}".encode()).hexdigest()[:40]
+    return f"page:{digest}"
 
 
 def _page_key(request) -> str:
-    query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
-    digest = hashlib.sha256(f"{request.path_info}?{query}".encode()).hexdigest()[:40]
-    return f"page:{digest}"
+    return page_key(request.path_info, request.META.get("QUERY_STRING", ""))
+
+
+def lookup(key: str) -> dict:
+    """The cached page under `key` and, with a shared version, the mirrored state, in one
+    round trip: {STATE_KEY: State, key: Entry}, either missing when not cached."""
+    return cache.get_many([STATE_KEY, key]) if _version_in_cache() else {key: cache.get(key)}
+
+
+def is_fresh(entry: Entry | None, state: State) -> bool:
+    """Rendered at the current content version and within PAGE_CACHE_SECONDS."""
+    return (
+        entry is not None
+        and entry.version == state.version
+        and time.time() - entry.rendered_at < settings.PAGE_CACHE_SECONDS
+    )
+
+
+def not_modified(meta, entry: Entry) -> bool:
+    """Whether the request's conditional headers (`meta`: WSGI environ or request.META)
+    say the client already holds this copy."""
+    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return entry.etag in [tag.strip() for tag in if_none_match.split(",")] or (
+            if_none_match.strip() == "*"
+        )
+    since = parse_http_date_safe(meta.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return since is not None and int(entry.rendered_at) <= since
+
+
+def public_cache_control(state: State | None) -> str:
+    """Cache-Control for readers' pages: browsers, proxies and CDNs may keep them briefly
+    (we cannot invalidate them), never past the next scheduled change."""
+    max_age = settings.HTTP_CACHE_SECONDS
+    if state is not None:
+        remaining = seconds_until_next_change(state)
+        if remaining is not None:
+            max_age = min(max_age, int(remaining))
+    stale = settings.PAGE_CACHE_STALE_SECONDS if max_age else 0
+    return f"public, max-age={max_age}, s-maxage={max_age}, stale-while-revalidate={stale}"
+
+
+def served_headers(entry: Entry, state: State, hit: str) -> list[tuple[str, str]]:
+    """What a page served from the cache carries besides its own stored headers."""
+    return [
+        ("ETag", entry.etag),
+        ("Last-Modified", http_date(entry.rendered_at)),
+        ("X-Page-Cache", hit),
+        ("Cache-Control", public_cache_control(state)),
+    ]
 
 
 def _cacheable(response) -> bool:
@@ -227,7 +286,11 @@ def _to_entry(response, version: int) -> Entry:
 
 
 class PageCacheMiddleware:
-    """Serve anonymous readers from the shared cache; see the module docstring."""
+    """Serve anonymous readers from the shared cache; see the module docstring.
+
+    Plain fresh hits usually never get here: `newsroom.fastpath` answers them before Django
+    builds a request, and hands on what it already fetched (under LOOKUP_ENVIRON_KEY) for
+    everything else, so a miss still costs one cache round trip."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -239,18 +302,19 @@ class PageCacheMiddleware:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
 
-        ttl = settings.PAGE_CACHE_SECONDS
-        if ttl <= 0:
+        if settings.PAGE_CACHE_SECONDS <= 0:
             return self._respond(request, self._render(request), None)
 
         key = _page_key(request)
-        found = cache.get_many([STATE_KEY, key]) if _version_in_cache() else {key: cache.get(key)}
+        found = request.META.pop(LOOKUP_ENVIRON_KEY, None)
+        if found is None or found[0] != key:
+            found = (key, lookup(key))
+        found = found[1]
         state = current_state(mirrored=found.get(STATE_KEY))
         request.content_state = state  # for the views, so they need not look again
         entry: Entry | None = found.get(key)
 
-        fresh = entry is not None and entry.version == state.version
-        if fresh and time.time() - entry.rendered_at < ttl:
+        if is_fresh(entry, state):
             return self._serve(request, entry, state, hit="hit")
         lock = f"{key}:lock"
         if cache.add(lock, 1, LOCK_SECONDS):
@@ -292,55 +356,28 @@ class PageCacheMiddleware:
                 return entry
         return None
 
-    def _serve(self, request, entry: Entry, state: State, *, hit: str):
-        last_modified = http_date(entry.rendered_at)
-        if self._not_modified(request, entry):
+    @staticmethod
+    def _serve(request, entry: Entry, state: State, *, hit: str):
+        if not_modified(request.META, entry):
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(entry.content, status=entry.status)
             for name, value in entry.headers:
                 response[name] = value
-        response["ETag"] = entry.etag
-        response["Last-Modified"] = last_modified
-        response["X-Page-Cache"] = hit
-        self._public_headers(response, state)
+        for name, value in served_headers(entry, state, hit):
+            response[name] = value
         return response
 
     @staticmethod
-    def _not_modified(request, entry: Entry) -> bool:
-        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-        if if_none_match is not None:
-            return entry.etag in [tag.strip() for tag in if_none_match.split(",")] or (
-                if_none_match.strip() == "*"
-            )
-        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-        return since is not None and int(entry.rendered_at) <= since
-
-    def _respond(self, request, response, state: State | None):
+    def _respond(request, response, state: State | None):
         """An uncached reader response: still conditional and publicly cacheable if it can be."""
         if _cacheable(response):
             entry = _to_entry(response, state.version if state else 0)
-            if self._not_modified(request, entry):
-                not_modified = HttpResponseNotModified()
-                not_modified["ETag"] = entry.etag
-                return not_modified
+            if not_modified(request.META, entry):
+                not_modified_response = HttpResponseNotModified()
+                not_modified_response["ETag"] = entry.etag
+                return not_modified_response
             response["ETag"] = entry.etag
-            self._public_headers(response, state)
+            if not response.get("Cache-Control"):  # a view that set its own keeps it
+                response["Cache-Control"] = public_cache_control(state)
         return response
-
-    @staticmethod
-    def _public_headers(response, state: State | None) -> None:
-        max_age = settings.HTTP_CACHE_SECONDS
-        if state is not None:
-            remaining = seconds_until_next_change(state)
-            if remaining is not None:
-                max_age = min(max_age, int(remaining))
-        if response.get("Cache-Control"):
-            return  # a view that set its own keeps it
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=max_age,
-            s_maxage=max_age,
-            stale_while_revalidate=settings.PAGE_CACHE_STALE_SECONDS if max_age else 0,
-        )

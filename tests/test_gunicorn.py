@@ -1,8 +1,11 @@
 """The container's command — gunicorn with production settings — really serves the site."""
 
 import json
+import os
 import secrets
 import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,6 +30,47 @@ def gunicorn_command(port: int) -> list[str]:
         "--bind",
         f"127.0.0.1:{port}",
     ]
+
+
+def database_handle(database_url: str) -> str:
+    """How an open database shows among a process's handles (see held_open)."""
+    parts = urlsplit(database_url)
+    return (
+        f"tcp:{parts.port or 5432}"
+        if parts.scheme.startswith("postgres")
+        else "/" + parts.path.lstrip("/")
+    )
+
+
+def held_open(pid: int) -> set[str]:
+    """A process's open files (paths) and TCP connections ("tcp:<peer port>"), from /proc."""
+    peers = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            peers[fields[9]] = f"tcp:{int(fields[2].rsplit(':', 1)[1], 16)}"
+    handles = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            target = peers.get(target[8:-1], target)
+        handles.add(target)
+    return handles
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 @pytest.fixture
@@ -83,6 +127,15 @@ def test_gunicorn_serves_healthz_and_hashed_static_files_with_production_setting
         assert b"Traceback" not in body and b"URLconf" not in body
         status, _, _ = fetch(f"{base}/healthz", {"Host": "evil.example.com"})
         assert status == 400
+
+        # Workers fork from a master that loaded the application (preload_app); it must
+        # not hold the database, which every worker would then share. The workers do hold
+        # it (persistent connections), which shows the check can see it.
+        status, _, _ = fetch(f"{base}/")
+        assert status == 200
+        database = database_handle(production_env["DATABASE_URL"])
+        assert database not in held_open(server.pid)
+        assert any(database in held_open(worker) for worker in children(server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
