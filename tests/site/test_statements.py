@@ -1,0 +1,39 @@
+"""Search is planned for its words; everything else may use prepared statements."""
+
+import pytest
+from django.db import connection
+
+from newsroom.statements import planned_each_time
+from tests.factories import make_article, section
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's prepared statements")
+def test_nothing_is_prepared_inside_and_the_setting_comes_back_after():
+    connection.ensure_connection()
+    before = connection.connection.prepare_threshold
+    assert before is not None  # settings: DB_PREPARED_STATEMENTS is on by default
+    with pytest.raises(ZeroDivisionError), planned_each_time():
+        assert connection.connection.prepare_threshold is None
+        1 / 0  # noqa: B018
+    assert connection.connection.prepare_threshold == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's prepared statements")
+def test_search_pages_are_never_prepared_and_lists_are(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    make_article("Harbour pilots strike at dawn", primary_section=section("world"))
+    for _ in range(8):
+        assert client.get("/search/", {"q": "harbour pilots"}).status_code == 200
+        assert client.get("/section/world/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared  # the section page's statements were prepared
+    assert not [statement for statement in prepared if "tsquery" in statement]
+
+
+def test_elsewhere_it_changes_nothing():
+    with planned_each_time():
+        assert make_article("Quiet day").pk
