@@ -23,6 +23,7 @@ an empty response. tests/site/test_fastpath.py compares the two paths header by 
 
 import functools
 import io
+import logging
 from http import HTTPStatus
 
 from django.conf import settings
@@ -37,6 +38,8 @@ from django.utils.module_loading import import_string
 from newsroom import pagecache
 from newsroom.security import TrustedProxies
 
+logger = logging.getLogger(__name__)
+
 PAGE_CACHE_MIDDLEWARE = "newsroom.pagecache.PageCacheMiddleware"
 
 
@@ -47,7 +50,11 @@ class ServeCachedPagesFirst:
         self.application = application
 
     def __call__(self, environ, start_response):
-        answer = cached_answer(environ)
+        try:
+            answer = cached_answer(environ)
+        except Exception:  # never turn a request Django could answer into an error
+            logger.exception("Page cache fast path failed; Django answers instead")
+            answer = None
         if answer is None:
             return self.application(environ, start_response)
         status, headers, body = answer

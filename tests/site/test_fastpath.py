@@ -192,3 +192,13 @@ def test_stepping_aside_costs_no_second_cache_lookup(client, story, monkeypatch)
     status, headers, _body = Wsgi()(environ("/"))
     assert headers["X-Page-Cache"] == "miss"
     assert len(calls) == 1
+
+
+def test_a_failure_in_the_fast_path_leaves_the_request_to_django(client, story, monkeypatch):
+    def broken(environ):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(fastpath, "cached_answer", broken)
+    status, headers, body = Wsgi()(environ("/"))
+    assert status == "200 OK" and headers["X-Page-Cache"] == "miss"
+    assert b"Harbour strike ends" in body
