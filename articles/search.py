@@ -15,10 +15,13 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Left
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import cards
 from articles.models import Article
+from newsroom import compiled
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -54,7 +57,7 @@ def search(query: Query):
     if query.is_empty:
         return published.none().values_list("pk", flat=True)
     if connection.vendor == "postgresql":
-        ts_query = _ts_query(query)
+        ts_query = _ts_query(query.text)
         # Rank the newest RANKED matches (the GIN index finds them, their publish times
         # sort them): ranking every match of a common word in a big archive costs more
         # than a reader should wait, and news readers want the recent ones anyway.
@@ -82,27 +85,63 @@ def search(query: Query):
 def load(ids: list[int], query: Query) -> list[Article]:
     """The stories of one page of results, in rank order, with `headline_marked` and
     `snippet_marked` (safe HTML: the text escaped, the query's words in <mark>)."""
-    stories = Article.objects.filter(pk__in=ids).for_listing()
+    if not ids:
+        return []
     if connection.vendor == "postgresql":
-        ts_query = _ts_query(query)
-        options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
-        stories = stories.annotate(
-            # The opening of the story is enough for a snippet, and far cheaper to mark up.
-            snippet_raw=SearchHeadline(
-                Left("body_text", SNIPPET_SOURCE), ts_query, max_words=35, min_words=15, **options
-            ),
-            headline_raw=SearchHeadline("headline", ts_query, highlight_all=True, **options),
-        )
+        stories = _cards_with_snippets(ids, query)
     else:
-        stories = stories.defer(None)  # the snippet is cut from body_text here
+        # The snippet is cut from body_text here.
+        stories = Article.objects.filter(pk__in=ids).for_listing().defer(None)
     by_pk = {story.pk: story for story in stories}
     ordered = [by_pk[pk] for pk in ids if pk in by_pk]
     decorate(ordered, query)
     return ordered
 
 
-def _ts_query(query: Query) -> SearchQuery:
-    return SearchQuery(query.text, search_type="websearch", config=CONFIG)
+def _cards_with_snippets(ids: list[int], query: Query) -> list[Article]:
+    """The cards as the lists read them (articles/cards.py, compiled once per process),
+    then the database's marked-up headline and snippet for each: three queries."""
+    stories = cards.load(
+        ("search",),
+        lambda p: Article.objects.published(at=p.now).filter(pk__in=p.ids),
+        stop=None,
+        now=timezone.now(),
+        ids=ids,
+    )
+    options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
+    snippets = {
+        pk: (snippet, headline)
+        for pk, snippet, headline in compiled.rows(
+            ("search-snippets",),
+            lambda p: (
+                Article.objects.filter(pk__in=p.ids)
+                .annotate(
+                    # The opening of the story is enough for a snippet, and far cheaper to
+                    # mark up.
+                    snippet_raw=SearchHeadline(
+                        Left("body_text", SNIPPET_SOURCE),
+                        _ts_query(p.text),
+                        max_words=35,
+                        min_words=15,
+                        **options,
+                    ),
+                    headline_raw=SearchHeadline(
+                        "headline", _ts_query(p.text), highlight_all=True, **options
+                    ),
+                )
+                .values_list("pk", "snippet_raw", "headline_raw")
+            ),
+            ids=ids,
+            text=query.text,
+        )  # fmt: skip
+    }
+    for story in stories:
+        story.snippet_raw, story.headline_raw = snippets.get(story.pk, ("", story.headline))
+    return stories
+
+
+def _ts_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
 def highlight(text: str, words: tuple[str, ...]) -> SafeString:

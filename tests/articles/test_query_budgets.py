@@ -25,7 +25,9 @@ BUDGETS = {
     "article": (5, 7),
     "author": (5, 7),
     "tag": (4, 6),
-    "search": (4, 6),
+    # PostgreSQL: matches, cards, bylines, then the marked-up snippets (a query of its own
+    # so the cards come from the compiled list query: cheaper than one ORM query).
+    "search": (5, 7),
     "corrections": (2, 4),
     "feed": (4, 4),
     "section_feed": (5, 5),
