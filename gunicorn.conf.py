@@ -10,6 +10,18 @@ import os
 import sys
 
 wsgi_app = "newsroom.wsgi:application"
+
+
+def _preload() -> bool:
+    from newsroom.env import ConfigError, env_bool
+
+    try:
+        return env_bool("GUNICORN_PRELOAD", default=True)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 # gthread workers, four threads each: connections are kept alive between requests (a
@@ -27,7 +39,7 @@ keepalive = 5
 # requests queued on it (it did: p99 of 400 ms on cached pages, docs/performance.md), and
 # the workers share the memory of the loaded code. The master never opens a database or
 # cache connection (tests/test_gunicorn.py checks), so no worker inherits one.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in {"0", "false", "False", ""}
+preload_app = _preload()
 # Recycle workers now and then so a slow leak can never take the site down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = max_requests // 10
@@ -61,6 +73,6 @@ _refuse_bad_configuration()
 
 
 def when_ready(server):
-    """Everything loaded so far (Django, the project, templates' code) lives as long as the
-    process: keep it out of the garbage collector's scans in every worker forked from here."""
+    """Everything loaded so far (Django, the project, its URLs and views) lives as long as
+    the process: keep it out of the garbage collector's scans in every worker forked here."""
     gc.freeze()

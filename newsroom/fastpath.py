@@ -9,7 +9,8 @@ answers those hits directly and hands everything else to Django unchanged.
 It answers only when every rule the full path applies is certain to hold, and otherwise
 steps aside (Django then does exactly what it did before, reusing the lookup made here):
   * GET or HEAD, no session cookie, not an excluded path (`pagecache.is_reader_request`);
-  * the Host header is one of ALLOWED_HOSTS (Django answers 400 to the others);
+  * the Host header is one of ALLOWED_HOSTS (stricter than a hit through Django, where
+    nothing in front of the page cache looks at the host);
   * no redirect to HTTPS is due (SECURE_SSL_REDIRECT on a plain-HTTP request);
   * the content version is mirrored in the shared cache and no scheduled change is due
     (either may need the database, which only Django's request cycle may touch);
@@ -18,7 +19,10 @@ steps aside (Django then does exactly what it did before, reusing the lookup mad
 The response is the one the full path gives: the stored page, the page cache's headers
 (`pagecache.served_headers`), and the headers the middleware outside the page cache adds
 (security headers, HSTS on HTTPS), learnt once per process by running that middleware over
-an empty response. tests/site/test_fastpath.py compares the two paths header by header.
+an empty response; like that middleware, they never replace a header the page has itself.
+That middleware must only add headers (it could otherwise answer a request itself, which
+the fast path would skip), so the fast path runs only while it is the middleware listed in
+OUTER_MIDDLEWARE. tests/site/test_fastpath.py compares the two paths header by header.
 """
 
 import functools
@@ -41,6 +45,14 @@ from newsroom.security import TrustedProxies
 logger = logging.getLogger(__name__)
 
 PAGE_CACHE_MIDDLEWARE = "newsroom.pagecache.PageCacheMiddleware"
+# What may stand before the page cache: each either only adds response headers or, for
+# paths the page cache excludes anyway (/static/), answers itself.
+OUTER_MIDDLEWARE = frozenset({
+    "newsroom.security.TrustedProxyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "newsroom.security.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+})  # fmt: skip
 
 
 class ServeCachedPagesFirst:
@@ -67,7 +79,7 @@ def cached_answer(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
     when Django must handle it."""
     if settings.PAGE_CACHE_SECONDS <= 0 or not settings.PAGE_CACHE_SHARED_VERSION:
         return None
-    if PAGE_CACHE_MIDDLEWARE not in settings.MIDDLEWARE:
+    if not _in_front_only_known_middleware():
         return None
     method = environ.get("REQUEST_METHOD", "").upper()
     cookie = environ.get("HTTP_COOKIE")
@@ -97,8 +109,25 @@ def cached_answer(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         status, headers = HTTPStatus(entry.status), list(entry.headers)
         body = b"" if method == "HEAD" else entry.content
     headers += pagecache.served_headers(entry, state, "hit")
-    headers += _outer_headers(secure)
+    own = {name.lower() for name, _value in headers}
+    headers += [(name, value) for name, value in _outer_headers(secure) if name.lower() not in own]
     return f"{status.value} {status.phrase}", headers, body
+
+
+def warm() -> None:
+    """Learn the outer headers now (in gunicorn's master, before workers are forked)."""
+    if _in_front_only_known_middleware():
+        _outer_headers(True)
+        if not settings.SECURE_SSL_REDIRECT:  # plain HTTP is answered only then
+            _outer_headers(False)
+
+
+@functools.cache
+def _in_front_only_known_middleware() -> bool:
+    if PAGE_CACHE_MIDDLEWARE not in settings.MIDDLEWARE:
+        return False
+    outer = settings.MIDDLEWARE[: settings.MIDDLEWARE.index(PAGE_CACHE_MIDDLEWARE)]
+    return set(outer) <= OUTER_MIDDLEWARE
 
 
 def _allowed_host(environ) -> bool:
@@ -127,7 +156,7 @@ def _trusted_proxies() -> TrustedProxies:
 
 
 @functools.cache
-def _outer_headers(secure: bool) -> list[tuple[str, str]]:
+def _outer_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """The headers the middleware listed before the page cache adds to a reader's page,
     found by running that middleware once over an empty response."""
     names = settings.MIDDLEWARE[: settings.MIDDLEWARE.index(PAGE_CACHE_MIDDLEWARE)]
@@ -148,10 +177,11 @@ def _outer_headers(secure: bool) -> list[tuple[str, str]]:
         }
     )
     response = handler(request)
-    return [(name, value) for name, value in response.items() if name.lower() not in own]
+    return tuple((name, value) for name, value in response.items() if name.lower() not in own)
 
 
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
     _outer_headers.cache_clear()
     _trusted_proxies.cache_clear()
+    _in_front_only_known_middleware.cache_clear()

@@ -20,6 +20,9 @@ def planned_each_time():
     if connection.vendor != "postgresql":
         yield
         return
+    # The connection used inside must be the one changed here: drop a dead one first (as
+    # Django would on the request's first query), so nothing reconnects inside the block.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     saved = raw.prepare_threshold

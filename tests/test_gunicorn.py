@@ -151,3 +151,13 @@ def test_gunicorn_refuses_to_start_without_a_secret_key(production_env):
     assert result.returncode != 0
     assert "Configuration error: SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_gunicorn_refuses_a_preload_setting_it_cannot_read(production_env):
+    env = {**production_env, "GUNICORN_PRELOAD": "sometimes"}
+    result = subprocess.run(
+        gunicorn_command(free_port()), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "Configuration error: GUNICORN_PRELOAD must be true or false" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,10 +1,12 @@
 """Cached pages answered before Django builds a request (newsroom/fastpath.py): the same
 response as the full path, and Django whenever any rule of the full path could apply."""
 
+import dataclasses
 import datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -202,3 +204,28 @@ def test_a_failure_in_the_fast_path_leaves_the_request_to_django(client, story, 
     status, headers, body = Wsgi()(environ("/"))
     assert status == "200 OK" and headers["X-Page-Cache"] == "miss"
     assert b"Harbour strike ends" in body
+
+
+def test_a_header_the_page_sets_itself_is_not_sent_twice(client, story):
+    client.get("/")
+    key = pagecache.page_key("/", "")
+    entry = cache.get(key)
+    own = (("Referrer-Policy", "no-referrer"), ("Content-Security-Policy", "default-src 'none'"))
+    cache.set(key, dataclasses.replace(entry, headers=entry.headers + own), 300)
+
+    _status, headers, _body = fastpath.cached_answer(environ("/"))
+
+    names = [name.lower() for name, _value in headers]
+    assert names.count("referrer-policy") == 1 and names.count("content-security-policy") == 1
+    assert dict(headers)["Referrer-Policy"] == "no-referrer"  # the page's own, as in Django
+    assert "X-Content-Type-Options" in dict(headers)  # the others are still added
+
+
+def test_unknown_middleware_in_front_of_the_page_cache_turns_the_fast_path_off(
+    client, settings, story
+):
+    client.get("/")
+    assert fastpath.cached_answer(environ("/")) is not None
+    # Something that might answer requests itself (a maintenance switch, a rate limiter).
+    settings.MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware", *settings.MIDDLEWARE]
+    assert fastpath.cached_answer(environ("/")) is None

@@ -37,3 +37,16 @@ def test_search_pages_are_never_prepared_and_lists_are(client, settings):
 def test_elsewhere_it_changes_nothing():
     with planned_each_time():
         assert make_article("Quiet day").pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's prepared statements")
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a request's first query
+def test_a_dead_connection_is_replaced_before_the_setting_is_changed():
+    connection.ensure_connection()
+    connection.connection.close()  # PostgreSQL restarted, say
+    connection.health_check_done = False
+    with planned_each_time():
+        assert connection.connection.prepare_threshold is None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        assert connection.connection.prepare_threshold is None  # the same connection
