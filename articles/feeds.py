@@ -171,7 +171,7 @@ class TagFeed(ObjectFeed):
         return f"/tags/{obj.slug}/"  # taggit's Tag has no get_absolute_url
 
     def stories(self, p):
-        return super().stories(p).filter(listing.with_tag(p.subject))
+        return super().stories(p).tagged(p.subject, at=p.now)
 
 
 class CorrectionsFeed(Feed):

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from articles import cards
-from articles.models import Article, Byline, TaggedArticle
+from articles.models import Article, Byline
 from newsroom import compiled
 
 PER_PAGE = 20
@@ -89,10 +89,6 @@ def subject_or_404(model, slug: str):
 def in_section(section_id: int):
     through = Article.sections.through
     return Exists(through.objects.filter(article_id=OuterRef("pk"), section_id=section_id))
-
-
-def with_tag(tag_id: int):
-    return Exists(TaggedArticle.objects.filter(content_object_id=OuterRef("pk"), tag_id=tag_id))
 
 
 def by_author(author_id: int):

@@ -88,7 +88,7 @@ class TagView(ArticleListView):
         return {"tag": self.tag.pk}
 
     def stories(self, p):
-        return Article.objects.published(at=p.now).filter(listing.with_tag(p.tag))
+        return Article.objects.published(at=p.now).tagged(p.tag, at=p.now)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -47,10 +47,12 @@ class ArticleQuerySet(models.QuerySet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._with_bylines = False
+        self._newest_first_by = ("-published_at", "-id")
 
     def _clone(self):
         clone = super()._clone()
         clone._with_bylines = self._with_bylines
+        clone._newest_first_by = self._newest_first_by
         return clone
 
     def _fetch_all(self):
@@ -83,8 +85,18 @@ class ArticleQuerySet(models.QuerySet):
         """Articles whose lead photo's "may be used until" date has passed."""
         return self.filter(lead_photo__usable_until__lt=on or timezone.localdate())
 
+    def tagged(self, tag_id: int, *, at: datetime.datetime) -> "ArticleQuerySet":
+        """Stories with this tag; `newest_first()` then reads them through the tag's own
+        index. Each tag link carries a copy of its story's publish time, kept by the
+        database (migration 0005), so a tag page reads its twenty links in order instead of
+        walking the archive's newest stories looking for the tag, which grew with the
+        archive (docs/performance.md). `at` is the moment of published(at=...)."""
+        clone = self.filter(tagged_items__tag_id=tag_id, tagged_items__published_at__lte=at)
+        clone._newest_first_by = ("-tagged_items__published_at", "-id")
+        return clone
+
     def newest_first(self) -> "ArticleQuerySet":
-        return self.order_by("-published_at", "-id")
+        return self.order_by(*self._newest_first_by)
 
     def _cards(self) -> "ArticleQuerySet":
         return self.select_related("primary_section", "lead_photo__agency").with_bylines()
@@ -397,10 +409,20 @@ class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="tagged_items"
     )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The story's publish time, copied here by the database so tag pages can "
+        "list a tag's stories in order from one index. Never set it yourself.",
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="one_tag_per_article"),
+        ]
+        indexes = [
+            models.Index(fields=["tag", "-published_at", "-content_object"], name="tag_newest_idx"),
         ]
 
     def __str__(self) -> str:
