@@ -9,14 +9,19 @@ import multiprocessing
 import os
 import sys
 
+from newsroom.env import ConfigError, env_bool
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 wsgi_app = "newsroom.wsgi:application"
 
 
-def _preload() -> bool:
-    from newsroom.env import ConfigError, env_bool
+def _or_refuse(read):
+    """read(), or a one-line message and no start when the configuration is wrong.
 
+    Checked while this file loads: with preload_app the application (and so the settings)
+    loads before any server hook runs."""
     try:
-        return env_bool("GUNICORN_PRELOAD", default=True)
+        return read()
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -39,7 +44,7 @@ keepalive = 5
 # requests queued on it (it did: p99 of 400 ms on cached pages, docs/performance.md), and
 # the workers share the memory of the loaded code. The master never opens a database or
 # cache connection (tests/test_gunicorn.py checks), so no worker inherits one.
-preload_app = _preload()
+preload_app = _or_refuse(lambda: env_bool("GUNICORN_PRELOAD", default=True))
 # Recycle workers now and then so a slow leak can never take the site down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = max_requests // 10
@@ -52,24 +57,13 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 
 
-def _refuse_bad_configuration() -> None:
-    """Refuse to start with a one-line message when the configuration is wrong.
-
-    Checked while this file loads: with preload_app the application (and so the settings)
-    loads before any server hook runs."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+def _load_settings() -> None:
     from django.conf import settings
 
-    from newsroom.env import ConfigError
-
-    try:
-        settings.INSTALLED_APPS  # noqa: B018 - loading the settings module validates it
-    except ConfigError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
-        sys.exit(1)
+    settings.INSTALLED_APPS  # noqa: B018 - loading the settings module validates it
 
 
-_refuse_bad_configuration()
+_or_refuse(_load_settings)
 
 
 def when_ready(server):

@@ -98,7 +98,7 @@ def cached_answer(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
     environ[pagecache.LOOKUP_ENVIRON_KEY] = (key, found)  # Django reuses it if we step aside
     state: pagecache.State | None = found.get(pagecache.STATE_KEY)
     entry: pagecache.Entry | None = found.get(key)
-    if state is None or pagecache.seconds_until_next_change(state) == 0:
+    if state is None or pagecache.is_due(state):
         return None
     if not pagecache.is_fresh(entry, state):
         return None

@@ -164,11 +164,16 @@ def current_state(*, mirrored: State | None = None) -> State:
             cache.add(STATE_KEY, state, STATE_MIRROR_SECONDS)
     else:
         state = _load()
-    if state.next_change_at is not None and time.time() >= state.next_change_at:
+    if is_due(state):
         # Something scheduled is due: one request moves the version on for everybody.
         state = _bump(only_from=state.version) or _load()
         cache.set(STATE_KEY, state, STATE_MIRROR_SECONDS)
     return state
+
+
+def is_due(state: State) -> bool:
+    """A scheduled change has come: every page rendered at this version is stale."""
+    return state.next_change_at is not None and time.time() >= state.next_change_at
 
 
 def seconds_until_next_change(state: State) -> float | None:
@@ -199,18 +204,10 @@ def is_reader_request(method: str, cookies, path_info: str) -> bool:
     return not path_info.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
 
 
-def _is_reader_request(request) -> bool:
-    return is_reader_request(request.method, request.COOKIES, request.path_info)
-
-
 def page_key(path_info: str, query_string: str) -> str:
     query = "&".join(sorted(query_string.split("&")))
     digest = hashlib.sha256(f"{path_info}?{query}".encode()).hexdigest()[:40]
     return f"page:{digest}"
-
-
-def _page_key(request) -> str:
-    return page_key(request.path_info, request.META.get("QUERY_STRING", ""))
 
 
 def lookup(key: str) -> dict:
@@ -296,7 +293,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _is_reader_request(request):
+        if not is_reader_request(request.method, request.COOKIES, request.path_info):
             response = self.get_response(request)
             if settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies:
                 patch_cache_control(response, private=True, no_cache=True)
@@ -305,11 +302,9 @@ class PageCacheMiddleware:
         if settings.PAGE_CACHE_SECONDS <= 0:
             return self._respond(request, self._render(request), None)
 
-        key = _page_key(request)
-        found = request.META.pop(LOOKUP_ENVIRON_KEY, None)
-        if found is None or found[0] != key:
-            found = (key, lookup(key))
-        found = found[1]
+        key = page_key(request.path_info, request.META.get("QUERY_STRING", ""))
+        handed_on = request.META.pop(LOOKUP_ENVIRON_KEY, None)
+        found = handed_on[1] if handed_on and handed_on[0] == key else lookup(key)
         state = current_state(mirrored=found.get(STATE_KEY))
         request.content_state = state  # for the views, so they need not look again
         entry: Entry | None = found.get(key)

@@ -187,7 +187,7 @@ def test_a_banner_disappears_when_it_expires(client, editor, django_capture_on_c
 def test_an_expired_copy_is_served_while_another_worker_renders(client, story, settings):
     client.get("/")
     settings.PAGE_CACHE_SECONDS = 1
-    key = pagecache._page_key(RequestFactory().get("/"))
+    key = pagecache.page_key("/", "")
     cache.add(f"{key}:lock", 1, 10)  # another worker is rendering
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=5), tick=False):
         response = client.get("/")
