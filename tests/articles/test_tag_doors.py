@@ -177,3 +177,14 @@ def test_the_tag_admin_refuses_a_name_without_letters_or_digits(editor_client):
     response = editor_client.post(add, {"name": "Ceasefire", "slug": "ceasefire"})
     assert response.status_code == 302
     assert Tag.objects.get().slug == "ceasefire"
+
+
+def test_the_admin_autocomplete_filters_tags_the_same_way(journalist_client, tagged_stories):
+    response = journalist_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "articles", "model_name": "article", "field_name": "tags", "term": "gaza"},
+    )
+    # Django's own autocomplete answers for the tags field too (journalists may view tags).
+    assert response.status_code == 200
+    names = {result["text"] for result in response.json()["results"]}
+    assert names == {"Gaza ceasefire", "Gaza my angle"}
