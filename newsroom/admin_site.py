@@ -65,9 +65,9 @@ class NewsroomAdminSite(admin.AdminSite):
         ]
 
     def view_on_site(self, request, content_type_id, object_id):
-        """ "View on site", asked through the object's admin: 404 unless the user may see
-        the object there and its admin gives it a public address (an article only once
-        readers can see it; see ArticleAdmin.view_on_site)."""
+        """The "View on site" shortcut, asked through the object's admin: 404 unless the
+        user may see the object there and its admin gives it a public address (an article
+        only once readers can see it; see ArticleAdmin.view_on_site)."""
         from django.contrib.contenttypes.models import ContentType
 
         try:
