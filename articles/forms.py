@@ -15,6 +15,7 @@ from articles import photos, richtext
 from articles.models import Article, CorrectionKind, Photo, Section, UsageRights
 from articles.previews import DURATIONS
 from articles.services import StaleEdit
+from articles.tag_names import check_tag_names
 from authors.models import Author
 from newsroom import imaging
 
@@ -110,6 +111,11 @@ class ArticleForm(forms.ModelForm):
         if not headline:
             raise ValidationError("Write a headline.")
         return headline
+
+    def clean_tags(self):
+        tags = self.cleaned_data.get("tags") or []
+        check_tag_names(tags)
+        return tags
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug", "").strip()

@@ -1,4 +1,5 @@
-"""Who may do what with an article. The one place these rules live.
+"""Who may do what with an article, and with what readers see through it (its photo, its
+tags). The one place these rules live.
 
 Used by the admin (buttons, forms, querysets), the services (which refuse whatever a
 crafted request asks for) and the tests.
@@ -7,7 +8,7 @@ crafted request asks for) and the tests.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from articles.models import Article, Status
+from articles.models import Article, Photo, Status, TaggedArticle
 
 PUBLISH = "articles.publish_article"
 
@@ -107,6 +108,60 @@ def can_preview(user, article: Article) -> bool:
 def can_share_preview(user, article: Article) -> bool:
     """Editors and the story's own people may hand out a preview link."""
     return is_editor(user) or (_is_staff(user) and is_own(user, article))
+
+
+# --- photos: what readers see of a story through its lead photo ----------------------
+# Article bodies hold no images (articles/richtext.py allows none), so a story shows a
+# photo only as its lead photo.
+
+PHOTO_ON_PUBLIC_STORY = (
+    "This photo appears on a live or scheduled story, so only an editor can change it. "
+    "To use a different photo or wording, ask an editor."
+)
+
+
+def photo_is_public(photo: Photo) -> bool:
+    """The photo is the lead photo of a live or scheduled story: changing it changes what
+    readers see (or will see), as changing the story's text would."""
+    if photo.pk is None:
+        return False
+    return Article.objects.filter(status=Status.PUBLISHED, lead_photo=photo).exists()
+
+
+def can_change_photo(user, photo: Photo | None = None) -> bool:
+    """Editors change any photo; journalists only photos that appear on nothing public."""
+    if not _is_staff(user) or not user.has_perm("articles.change_photo"):
+        return False
+    if photo is None or is_editor(user):
+        return True
+    return not photo_is_public(photo)
+
+
+def can_delete_photo(user, photo: Photo | None = None) -> bool:
+    """The same rule as changing (a photo in use on a published story is also protected
+    from deletion for everyone, see admin/protection.py)."""
+    if not _is_staff(user) or not user.has_perm("articles.delete_photo"):
+        return False
+    if photo is None or is_editor(user):
+        return True
+    return not photo_is_public(photo)
+
+
+# --- tags -----------------------------------------------------------------------------
+
+
+def visible_tags(user, queryset):
+    """The tags a staff member may see (in suggestions and the tag list): editors all;
+    others the tags of the stories they see in the admin (public ones and their own), so a
+    tag used only on someone else's draft or an embargoed story gives nothing away."""
+    if is_editor(user):
+        return queryset
+    if not _is_staff(user):
+        return queryset.none()
+    seen = visible_in_admin(user, Article.objects.all()).values("pk")
+    return queryset.filter(
+        pk__in=TaggedArticle.objects.filter(content_object__in=seen).values("tag_id")
+    )
 
 
 def require(allowed: bool, message: str) -> None:

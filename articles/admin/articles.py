@@ -151,6 +151,12 @@ class ArticleAdmin(admin.ModelAdmin):
             return super().has_view_permission(request)
         return permissions.can_view(request.user, obj)
 
+    def view_on_site(self, article):
+        """The public address only once readers can see the story: a draft or an embargoed
+        story has no "View on site" (its Preview button shows it), and the admin's
+        /admin/r/ shortcut answers 404 for it (newsroom/admin_site.py)."""
+        return article.public_path() if article.is_visible() else None
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # ours obeys the per-article rules

@@ -1,9 +1,9 @@
 """The photo library."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from articles import photos
+from articles import permissions, photos
 from articles.admin.protection import ProtectPublishedUsage
 from articles.forms import PhotoForm
 from articles.models import Photo
@@ -38,6 +38,34 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agency", "uploaded_by")
+
+    # --- who may change what readers see (articles/permissions.py) ----------------------
+    # Every door of a photo (its form, a new file, the chooser's edit popup, deletion and
+    # the bulk actions) asks these, so a journalist cannot alter a live story's photo.
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_change_photo(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete_photo(request.user, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        photo = self.get_object(request, object_id)
+        if (
+            request.method == "GET"
+            and photo is not None
+            and self.has_view_permission(request, photo)
+            and not self.has_change_permission(request, photo)
+        ):
+            self.message_user(request, permissions.PHOTO_ON_PUBLIC_STORY, messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for photo in objs:
+            if not permissions.can_delete_photo(request.user, photo):
+                perms_needed.add(f"“{photo}” (it appears on a live or scheduled story)")
+        return deleted, model_count, perms_needed, protected
 
     @admin.display(description="photo")
     def thumbnail(self, photo):

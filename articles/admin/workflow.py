@@ -202,12 +202,13 @@ def preview_view(request, pk, model_admin):
 
 
 def tag_suggestions(request):
-    """Existing tags starting with what the journalist typed (for the tags field)."""
+    """Existing tags starting with what the journalist typed (for the tags field): only
+    tags the user could see used, so a suggestion never reveals an embargoed topic."""
     typed = request.GET.get("q", "").strip()[:50]
     names = []
     if typed and request.user.has_perm("articles.change_article"):
         names = list(
-            Tag.objects.filter(name__istartswith=typed)
+            permissions.visible_tags(request.user, Tag.objects.filter(name__istartswith=typed))
             .order_by("name")
             .values_list("name", flat=True)[:10]
         )
