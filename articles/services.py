@@ -43,8 +43,9 @@ class StaleEdit(Exception):
         self.changed_at = when
         super().__init__(
             f"{who.get_full_name() or who.get_username()} changed this article at "
-            f"{when:%H:%M on %d %B %Y} while you were editing it. Your text is still in the "
-            "form below: copy what you need, reload the article and apply your changes again."
+            f"{when:%H:%M on %d %B %Y} while you were editing it, so your save was refused. "
+            "Your text is still in the form: compare it with the saved version below, keep "
+            "what you need from each, and save again."
         )
 
 
