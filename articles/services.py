@@ -300,13 +300,18 @@ def delete_article(article: Article, *, by) -> None:
 
 
 @transaction.atomic
-def restore_revision(article: Article, version, *, by) -> Article:
+def restore_revision(
+    article: Article, version, *, by, expected_version: int | None = None
+) -> Article:
     """Put an earlier version's content back (as a new version). The status is kept:
-    restoring an old published version publishes nothing."""
+    restoring an old published version publishes nothing. `expected_version` is the
+    version the person compared with: if someone saved since, StaleEdit is raised."""
     if version.object_id != str(article.pk) or version.content_type.model_class() is not Article:
         raise ValueError("That version belongs to another article.")
     current = _locked(article)
     require(permissions.can_edit(by, current), "You cannot edit this article.")
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
     data = revisions.snapshot(version)
     for field in ("headline", "standfirst", "body"):
         setattr(current, field, data.get(field, getattr(current, field)))
