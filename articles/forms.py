@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles import photos, richtext
+from articles import conflicts, photos, richtext
 from articles.models import Article, CorrectionKind, Photo, Section, UsageRights
 from articles.previews import DURATIONS
 from articles.services import StaleEdit
@@ -66,11 +66,14 @@ class ArticleForm(forms.ModelForm):
         help_text="Every section where the story appears. The primary section is always "
         "included, whether ticked or not.",
     )
-    # The version the editor's copy was loaded at (see the stale-edit check in clean()).
+    # The version the text in the form was written on (see the stale-edit check in
+    # clean()). Text this browser kept and puts back carries the version it was written on.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     # Set by ArticleAdmin.get_form: who is editing (for the double-submit rule).
     editing_user = None
+    # Set when a save is refused as stale: the text and the saved version side by side.
+    conflict: conflicts.Conflict | None = None
 
     class Meta:
         model = Article
@@ -133,19 +136,35 @@ class ArticleForm(forms.ModelForm):
         return cleaned
 
     def _check_not_stale(self, cleaned) -> None:
-        """Refuse a save made from an older copy; a repeat of the same save is fine."""
-        current = Article.objects.select_related("last_edited_by", "created_by").get(
-            pk=self.instance.pk
-        )
+        """Refuse a save made from an older copy (or from a copy that does not say which
+        version it was written on); a repeat of the same save is fine."""
+        current = Article.objects.select_related(
+            "last_edited_by", "created_by", "primary_section", "lead_photo"
+        ).get(pk=self.instance.pk)
         submitted = cleaned.get("loaded_version")
-        if submitted is None or submitted == current.version:
+        if submitted == current.version:
             return
-        if current.last_edited_by_id == getattr(self.editing_user, "pk", None) and (
-            self._same_as_saved(current, cleaned)
+        if (
+            submitted is not None
+            and current.last_edited_by_id == getattr(self.editing_user, "pk", None)
+            and self._same_as_saved(current, cleaned)
         ):
             # A double click or a resent form: nothing would change, so no conflict.
             cleaned["loaded_version"] = current.version
             return
+        self.conflict = conflicts.compare(current, cleaned)
+        # The page that reports the refusal shows the saved version beside the person's
+        # text, so the text in it is now written on that version: its next save is checked
+        # against it (and refused again if anyone saves in between).
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = current.version
+        if submitted is None:
+            raise ValidationError(
+                "This save did not say which version of the article your text was written "
+                "on, so it was not saved. Your text is still in the form: compare it with "
+                "the saved version below, keep what you need from each, and save again.",
+                code="stale",
+            )
         raise ValidationError(str(StaleEdit(current)), code="stale")
 
     @staticmethod

@@ -1,12 +1,17 @@
-"""The checks an article must pass before it is published or scheduled.
+"""The checks an article must pass before it is published or scheduled, what publishing
+will change, and what deleting would take away from readers.
 
-The editor sees them on the publish page; services.publish() runs them again on the
-server whatever the form sent.
+The editor sees them on the publish page (and the delete confirmation); services.publish()
+runs the checks again on the server whatever the form sent.
 """
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
 
-from articles.models import Article, ArticleRedirect
+from django.conf import settings
+from django.utils import timezone
+
+from articles.models import Article, ArticleRedirect, FrontPageSlot
 
 
 @dataclass(frozen=True)
@@ -76,16 +81,23 @@ def problems(article: Article) -> list[str]:
     return [check.problem for check in run(article) if not check.ok]
 
 
-def what_changes(article: Article, *, at) -> dict:
-    """What publishing (at `at`) will do: the address, and the lists and feeds it joins."""
-    path = article.public_path(at=at)
-    sections = article.all_sections
-    tags = list(article.tags.all())
-    authors = article.byline_authors
+def _feeds(sections, authors, tags) -> list[str]:
     feeds = ["/feed/"]
     feeds += [f"{section.get_absolute_url()}feed/" for section in sections]
     feeds += [f"{author.get_absolute_url()}feed/" for author in authors]
     feeds += [f"/tags/{tag.slug}/feed/" for tag in tags]
+    return feeds
+
+
+def what_changes(article: Article, *, at) -> dict:
+    """What publishing (at `at`) will do: the address, and the lists and feeds it joins."""
+    if at <= timezone.now():
+        at = article.republish_time(now=timezone.now()) or at  # as services.publish() does
+    path = article.public_path(at=at)
+    sections = article.all_sections
+    tags = list(article.tags.all())
+    authors = article.byline_authors
+    feeds = _feeds(sections, authors, tags)
     return {
         "path": path,
         "old_path": article.public_path() if article.published_at else None,
@@ -98,3 +110,35 @@ def what_changes(article: Article, *, at) -> dict:
         "feeds": feeds,
         "sitemaps": ["/sitemap.xml", "/news-sitemap.xml"],
     }
+
+
+@dataclass(frozen=True)
+class ReadersLose:
+    """What deleting one article takes away from readers, in the desk's words."""
+
+    article: Article
+    is_live: bool = False
+    scheduled_for: datetime.datetime | None = None
+    address: str = ""
+    front_page_positions: list[int] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+
+
+def what_deleting_takes(article: Article, *, now: datetime.datetime | None = None) -> ReadersLose:
+    """For the delete confirmation: the live address, the front-page places and the feeds
+    a deleted story leaves (nothing for a story readers cannot see)."""
+    now = now or timezone.now()
+    if not article.is_visible(at=now) and not article.is_scheduled:
+        return ReadersLose(article)
+    # Places it holds now or will hold (a scheduled story's slot may start later).
+    slots = FrontPageSlot.objects.filter(article=article).exclude(ends_at__lte=now)
+    positions = sorted(set(slots.values_list("position", flat=True)))
+    feeds = _feeds(article.all_sections, article.byline_authors, article.tags.all())
+    return ReadersLose(
+        article,
+        is_live=article.is_visible(at=now),
+        scheduled_for=None if article.is_visible(at=now) else article.published_at,
+        address=settings.SITE_URL + article.public_path(),
+        front_page_positions=positions,
+        feeds=[settings.SITE_URL + feed for feed in feeds],
+    )

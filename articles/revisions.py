@@ -51,6 +51,44 @@ def record(article: Article, *, by, comment: str) -> None:
         reversion.add_meta(RevisionSnapshot, data=snapshot_of(article))
 
 
+def record_deletion(article: Article, *, by) -> None:
+    """Keep the article as it is when deleted, with what the deletion would otherwise lose
+    for good (its workflow steps, corrections and old addresses cascade away with it): the
+    last version is what recovery brings back."""
+    with reversion.create_revision(atomic=False):
+        reversion.add_to_revision(article)
+        reversion.set_user(by)
+        reversion.set_comment("Deleted")
+        reversion.add_meta(
+            RevisionSnapshot, data={**snapshot_of(article), "history": _history_of(article)}
+        )
+
+
+def _history_of(article: Article) -> dict:
+    return {
+        "events": [
+            {
+                "action": event.action,
+                "actor": event.actor_id,
+                "at": event.at.isoformat(),
+                "note": event.note,
+                "publish_time": event.publish_time.isoformat() if event.publish_time else None,
+            }
+            for event in article.events.order_by("at", "id")
+        ],
+        "corrections": [
+            {
+                "kind": correction.kind,
+                "text": correction.text,
+                "created_at": correction.created_at.isoformat(),
+                "created_by": correction.created_by_id,
+            }
+            for correction in article.corrections.order_by("created_at", "id")
+        ],
+        "redirects": list(article.redirects.values_list("old_path", flat=True)),
+    }
+
+
 def history(article: Article):
     """The article's versions, newest first."""
     return (

@@ -43,8 +43,9 @@ class StaleEdit(Exception):
         self.changed_at = when
         super().__init__(
             f"{who.get_full_name() or who.get_username()} changed this article at "
-            f"{when:%H:%M on %d %B %Y} while you were editing it. Your text is still in the "
-            "form below: copy what you need, reload the article and apply your changes again."
+            f"{when:%H:%M on %d %B %Y} while you were editing it, so your save was refused. "
+            "Your text is still in the form: compare it with the saved version below, keep "
+            "what you need from each, and save again."
         )
 
 
@@ -208,13 +209,17 @@ def return_to_journalist(article: Article, *, by, note: str) -> Article:
 @transaction.atomic
 def publish(article: Article, *, by, at: datetime.datetime | None = None) -> Article:
     """Publish now, or schedule when `at` is in the future (visibility is decided when
-    readers ask, so a scheduled article appears by itself)."""
+    readers ask, so a scheduled article appears by itself). Published now, a story that
+    was live before (unpublished, or deleted and recovered) keeps its publish time."""
     now = timezone.now()
     current = _locked(article)
     require(permissions.can_publish(by, current), "Only editors can publish or schedule.")
     if at is not None and timezone.is_naive(at):
         raise ValueError("The publish time needs a time zone.")
-    when = now if at is None or at <= now else at
+    # Published now, a story that went out before comes back at its own address (which
+    # carries its publish date), not at a new one.
+    scheduling = at is not None and at > now
+    when = at if scheduling else current.republish_time(now=now) or now
     problems = preflight.problems(current)
     if problems:
         raise PublishBlocked(problems)
@@ -284,9 +289,10 @@ def add_correction(
 
 @transaction.atomic
 def delete_article(article: Article, *, by) -> None:
-    """Delete (recoverable from its last saved version by an editor)."""
+    """Delete; an editor can recover it, with its history, from the version kept here."""
     current = _locked(article)
     require(permissions.can_delete(by, current), "You cannot delete this article.")
+    revisions.record_deletion(current, by=by)
     current.delete()
 
 
@@ -294,13 +300,18 @@ def delete_article(article: Article, *, by) -> None:
 
 
 @transaction.atomic
-def restore_revision(article: Article, version, *, by) -> Article:
+def restore_revision(
+    article: Article, version, *, by, expected_version: int | None = None
+) -> Article:
     """Put an earlier version's content back (as a new version). The status is kept:
-    restoring an old published version publishes nothing."""
+    restoring an old published version publishes nothing. `expected_version` is the
+    version the person compared with: if someone saved since, StaleEdit is raised."""
     if version.object_id != str(article.pk) or version.content_type.model_class() is not Article:
         raise ValueError("That version belongs to another article.")
     current = _locked(article)
     require(permissions.can_edit(by, current), "You cannot edit this article.")
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
     data = revisions.snapshot(version)
     for field in ("headline", "standfirst", "body"):
         setattr(current, field, data.get(field, getattr(current, field)))
@@ -329,13 +340,19 @@ def restore_revision(article: Article, version, *, by) -> Article:
 
 @transaction.atomic
 def recover_article(version, *, by) -> Article:
-    """Bring back a deleted article from its last saved version, as a draft."""
+    """Bring back a deleted article as a draft, from the version kept when it was deleted:
+    its content and relations, its publish times (so publishing it again brings it back at
+    its address), its workflow steps, corrections and old addresses."""
     require(permissions.is_editor(by), "Only editors can recover deleted articles.")
     if Article.objects.filter(pk=version.object_id).exists():
         raise ValueError("That article is not deleted.")
+    now = timezone.now()
     fields = version.field_dict
     data = revisions.snapshot(version)
-    creator = get_user_model().objects.filter(pk=fields.get("created_by_id")).first() or by
+    users = get_user_model().objects.in_bulk(_people_in(fields, data.get("history") or {}))
+    first_published_at = fields.get("first_published_at")
+    if first_published_at and first_published_at > now:
+        first_published_at = None  # it was only scheduled and never went out (as unpublish)
     article = Article(
         pk=int(version.object_id),
         headline=data.get("headline", ""),
@@ -344,11 +361,11 @@ def recover_article(version, *, by) -> Article:
         slug=data.get("slug", ""),
         status=Status.DRAFT,
         published_at=fields.get("published_at"),
-        first_published_at=fields.get("first_published_at"),
-        created_at=fields.get("created_at") or timezone.now(),
-        created_by=creator,
+        first_published_at=first_published_at,
+        created_at=fields.get("created_at") or now,
+        created_by=users.get(fields.get("created_by_id")) or by,
         last_edited_by=by,
-        updated_at=timezone.now(),
+        updated_at=now,
         lead_photo=Photo.objects.filter(pk=data.get("lead_photo")).first(),
         primary_section=Section.objects.filter(pk=data.get("primary_section")).first(),
     )
@@ -364,9 +381,59 @@ def recover_article(version, *, by) -> Article:
         agencies=Agency.objects.filter(pk__in=data.get("agencies", [])),
         tags=data.get("tags", []),
     )
+    _bring_back_history(article, data.get("history") or {}, users=users, by=by)
     revisions.record(article, by=by, comment="Recovered after deletion")
-    _event(article, EventAction.RECOVERED, by)
+    deleted = version.revision
+    when = timezone.localtime(deleted.date_created)
+    note = f"Deleted on {when:%d %B %Y, %H:%M}"
+    if deleted.user:
+        note += f" by {deleted.user.get_full_name() or deleted.user.get_username()}"
+    _event(article, EventAction.RECOVERED, by, note=note)
     return article
+
+
+def _people_in(fields: dict, history: dict) -> set:
+    people = {fields.get("created_by_id")}
+    people |= {event.get("actor") for event in history.get("events", [])}
+    people |= {correction.get("created_by") for correction in history.get("corrections", [])}
+    return {pk for pk in people if pk is not None}
+
+
+def _bring_back_history(article: Article, history: dict, *, users: dict, by) -> None:
+    """Recreate the workflow steps, corrections and old addresses kept at deletion. A step
+    whose author's account has since been removed is credited to the recovering editor."""
+    parse = datetime.datetime.fromisoformat
+    ArticleEvent.objects.bulk_create(
+        ArticleEvent(
+            article=article,
+            action=event["action"],
+            actor=users.get(event.get("actor")) or by,
+            at=parse(event["at"]),
+            note=event.get("note", ""),
+            publish_time=parse(event["publish_time"]) if event.get("publish_time") else None,
+        )
+        for event in history.get("events", [])
+    )
+    Correction.objects.bulk_create(
+        Correction(
+            article=article,
+            kind=correction["kind"],
+            text=correction["text"],
+            created_at=parse(correction["created_at"]),
+            created_by=users.get(correction.get("created_by")) or by,
+        )
+        for correction in history.get("corrections", [])
+    )
+    taken = set(
+        ArticleRedirect.objects.filter(old_path__in=history.get("redirects", [])).values_list(
+            "old_path", flat=True
+        )
+    )
+    ArticleRedirect.objects.bulk_create(
+        ArticleRedirect(old_path=path, article=article)
+        for path in history.get("redirects", [])
+        if path not in taken
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from js_asset import Media as JsMedia
 
-from articles import permissions, services
+from articles import permissions, preflight, services
 from articles.admin import workflow
 from articles.forms import ArticleForm
 from articles.models import Article, Byline, Status
@@ -273,11 +273,15 @@ class ArticleAdmin(admin.ModelAdmin):
             services.delete_article(article, by=request.user)
 
     def get_deleted_objects(self, objs, request):
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        """What the delete confirmations show: for each story, what readers lose (its live
+        address, front-page places, feeds), not Django's list of the rows behind it (byline
+        and section links, events…), whose history recovery brings back anyway."""
+        _rows, _count, perms_needed, protected = super().get_deleted_objects(objs, request)
         refused = [article for article in objs if not permissions.can_delete(request.user, article)]
         for article in refused:
             perms_needed.add(f"“{article}” (journalists delete only their own unpublished drafts)")
-        return deleted, model_count, perms_needed, protected
+        losses = [preflight.what_deleting_takes(article) for article in objs]
+        return losses, {"stories": len(losses)}, perms_needed, protected
 
     @admin.action(description="Delete selected articles", permissions=["delete"])
     def delete_selected_safely(self, request, queryset):

@@ -257,19 +257,39 @@ def restore_view(request, pk, version_id, model_admin):
     article = _article(request, pk, model_admin)
     _allowed(permissions.can_edit(request.user, article), "You cannot edit this article.")
     version = _version(article, version_id)
+    refused = None
     if request.method == "POST":
-        services.restore_revision(article, version, by=request.user)
-        messages.success(
-            request,
-            "The earlier version's content is back (its status was not changed). The "
-            "version you replaced is kept in the history.",
-        )
-        return HttpResponseRedirect(_change_url(article))
-    return _render(
+        # Like any save, a restore is checked against the version the person compared
+        # with on this page: it never replaces a newer save they have not seen.
+        try:
+            shown = int(request.POST.get("loaded_version", ""))
+            services.restore_revision(article, version, by=request.user, expected_version=shown)
+        except ValueError:
+            refused = (
+                "This page did not say which version it compared with, so nothing was restored."
+            )
+        except services.StaleEdit as stale:
+            refused = (
+                f"{stale.changed_by.get_full_name() or stale.changed_by.get_username()} "
+                f"changed this article at {stale.changed_at:%H:%M on %d %B %Y} since you "
+                "opened this page, so nothing was restored."
+            )
+        else:
+            messages.success(
+                request,
+                "The earlier version's content is back (its status was not changed). The "
+                "version you replaced is kept in the history.",
+            )
+            return HttpResponseRedirect(_change_url(article))
+        article = _article(request, pk, model_admin)
+    response = _render(
         request, model_admin, "restore.html", article,
-        title=f"Restore an earlier version of “{article}”", version=version,
+        title=f"Restore an earlier version of “{article}”", version=version, refused=refused,
         changes=revisions.compare(revisions.snapshot_of(article), revisions.snapshot(version)),
     )  # fmt: skip
+    if refused:
+        response.status_code = 409
+    return response
 
 
 @never_cache

@@ -333,6 +333,20 @@ class Article(models.Model):
             and self.published_at <= (at or timezone.now())
         )
 
+    def republish_time(self, *, now: datetime.datetime) -> datetime.datetime | None:
+        """The publish time a story that was live and was taken down (unpublished, or
+        deleted and recovered) keeps when it is published again now: its address carries
+        that date, so links readers have keep working. None for any other story."""
+        if (
+            self.status != Status.PUBLISHED
+            and self.first_published_at is not None
+            and self.first_published_at <= now
+            and self.published_at is not None
+            and self.published_at <= now
+        ):
+            return self.published_at
+        return None
+
     @property
     def is_scheduled(self) -> bool:
         return self.status == Status.PUBLISHED and not self.is_visible()

@@ -147,3 +147,79 @@ def test_new_article_form_prefills_the_journalists_byline(journalist_client, jou
     page = journalist_client.get(reverse("admin:articles_article_add"))
     assert page.status_code == 200
     assert f'<option value="{profile.pk}" selected>Leila Haddad</option>'.encode() in page.content
+
+
+# --- issue 14: text put back after a refusal never replaces a newer save unseen --------
+
+
+@pytest.mark.django_db
+def test_a_save_that_does_not_name_its_version_is_refused(client, editor, second_editor):
+    """Whatever the browser's script does, a POST without the version its text was written
+    on cannot replace the saved article."""
+    article = make_article("Original", body="<p>Opening.</p>")
+    data = form_data(article)
+    client.force_login(second_editor)
+    theirs = {**data, "body": "<p>Opening.</p><p>Rania's paragraph.</p>"}
+    assert client.post(change_url(article), theirs).status_code == 302
+
+    client.force_login(editor)
+    del data["loaded_version"]
+    response = client.post(change_url(article), {**data, "body": "<p>Opening.</p><p>Mine.</p>"})
+    assert response.status_code == 200
+    assert b"did not say which version of the article your text was written on" in response.content
+    article.refresh_from_db()
+    assert "Rania's paragraph." in article.body and "Mine." not in article.body
+
+
+@pytest.mark.django_db
+def test_a_refused_save_shows_both_versions_side_by_side(client, editor, second_editor):
+    article = make_article("Original", body="<p>Opening.</p>")
+    stale = form_data(article)
+    client.force_login(second_editor)
+    client.post(change_url(article), {**stale, "body": "<p>Opening.</p><p>Rania's paragraph.</p>"})
+
+    client.force_login(editor)
+    response = client.post(change_url(article), {**stale, "body": "<p>Opening.</p><p>Mine.</p>"})
+    assert response.status_code == 200
+    panel = response.context["adminform"].form.conflict
+    assert panel.saved_by == "Rania Aziz"
+    body = next(d for d in panel.differences if d.label == "Body")
+    assert [(str(r.mine), str(r.saved)) for r in body.rows if r.differs] == [
+        ("<mark>Mine.</mark>", "<mark>Rania&#x27;s paragraph.</mark>")
+    ]
+    # Both paragraphs together, to finish by hand; and the saved body to take instead.
+    assert body.combined_value == "<p>Opening.</p><p>Mine.</p><p>Rania's paragraph.</p>"
+    assert body.saved_value == "<p>Opening.</p><p>Rania's paragraph.</p>"
+    html = response.content.decode()
+    assert "Saved by Rania Aziz" in html and "Your text" in html
+    assert "Put both together" in html
+
+
+@pytest.mark.django_db
+def test_after_the_side_by_side_the_next_save_is_checked_against_the_version_shown(
+    client, editor, second_editor
+):
+    article = make_article("Original", body="<p>Opening.</p>")
+    stale = form_data(article)
+    client.force_login(second_editor)
+    client.post(change_url(article), {**stale, "body": "<p>Opening.</p><p>Rania's paragraph.</p>"})
+    shown = Article.objects.get(pk=article.pk).version
+
+    client.force_login(editor)
+    refused = client.post(change_url(article), {**stale, "body": "<p>Mine.</p>"})
+    # The refusal page's form is now written on the version it showed ...
+    assert f'name="loaded_version" value="{shown}"'.encode() in refused.content
+    merged = "<p>Opening.</p><p>Mine.</p><p>Rania's paragraph.</p>"
+    # ... so a save from it made after yet another save is refused again,
+    client.force_login(second_editor)
+    latest = Article.objects.get(pk=article.pk)
+    client.post(change_url(article), {**form_data(latest), "headline": "Rania again"})
+    client.force_login(editor)
+    again = client.post(change_url(article), {**stale, "body": merged, "loaded_version": shown})
+    assert again.status_code == 200 and again.context["adminform"].form.conflict
+    # ... and a save from a page that showed the newest one goes through.
+    newest = Article.objects.get(pk=article.pk)
+    saved = client.post(change_url(article), {**form_data(newest), "body": merged})
+    assert saved.status_code == 302
+    newest.refresh_from_db()
+    assert newest.body == merged and newest.headline == "Rania again"

@@ -59,12 +59,36 @@ def test_restore_puts_content_back_and_keeps_the_status(editor_client, editor):
     old = revisions.history(article)[1]
     url = reverse("admin:articles_article_restore", args=[article.pk, old.pk])
     assert b"<del>Worse</del>" in editor_client.get(url).content
-    assert editor_client.post(url).status_code == 302
+    article.refresh_from_db()
+    assert editor_client.post(url, {"loaded_version": article.version}).status_code == 302
     article.refresh_from_db()
     assert article.headline == "Published headline"
     assert list(article.tags.names()) == ["alpha"]
     assert article.status == Status.PUBLISHED
     assert revisions.history(article).count() == 3  # the replaced text is kept too
+
+
+def test_a_restore_compared_before_a_newer_save_is_refused(editor_client, editor):
+    """The restore page's comparison is with the version it showed: a colleague's save in
+    between is never replaced unseen (issue 14, item 14)."""
+    article = make_article("First headline")
+    edit(article, editor, headline="First headline")
+    old = revisions.history(article).first()
+    url = reverse("admin:articles_article_restore", args=[article.pk, old.pk])
+    editor_client.get(url)
+    shown = Article.objects.get(pk=article.pk).version
+    edit(article, editor, headline="A colleague's newer headline")
+    refused = editor_client.post(url, {"loaded_version": shown})
+    assert refused.status_code == 409
+    assert b"since you opened this page, so nothing was restored" in refused.content
+    assert editor_client.post(url).status_code == 409  # no version named: refused too
+    article.refresh_from_db()
+    assert article.headline == "A colleague's newer headline"
+    # The page shown with the refusal compares with the newest version: restoring from it works.
+    assert f'value="{article.version}"'.encode() in refused.content
+    assert editor_client.post(url, {"loaded_version": article.version}).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "First headline"
 
 
 def test_restoring_a_published_version_does_not_publish_a_draft(
@@ -76,7 +100,8 @@ def test_restoring_a_published_version_does_not_publish_a_draft(
     services.unpublish(article, by=editor)  # back to the journalist as a draft
     live_version = revisions.history(article).first()
     url = reverse("admin:articles_article_restore", args=[article.pk, live_version.pk])
-    assert journalist_client.post(url).status_code == 302
+    article.refresh_from_db()
+    assert journalist_client.post(url, {"loaded_version": article.version}).status_code == 302
     article.refresh_from_db()
     assert article.status == Status.DRAFT
     assert not Article.objects.published().filter(pk=article.pk).exists()

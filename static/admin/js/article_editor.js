@@ -1,6 +1,10 @@
 /* The article editor's helpers:
  *  - keeps a copy of the text in this browser while you type, and offers it back if a
  *    save failed (session or CSRF token expired, network gone): nothing typed is lost;
+ *    the copy carries the version it was written on, so putting it back and saving is
+ *    refused if someone saved since (nobody's newer save is replaced unseen);
+ *  - after such a refusal, fills a field with the saved version (or, for the body, with
+ *    both versions' paragraphs) when asked;
  *  - shows a thumbnail and credit for each photo in the lead-photo chooser;
  *  - suggests existing tags while typing.
  * No inline script: everything is wired up from data attributes. */
@@ -54,6 +58,9 @@
 
   function snapshot() {
     var data = { savedAt: new Date().toISOString(), fields: {} };
+    // The version this text was written on travels with it (see "put back" below).
+    var version = field("loaded_version");
+    if (version) data.version = version.value;
     FIELDS.forEach(function (name) {
       var el = field(name);
       if (el && "value" in el) data.fields[name] = el.value;
@@ -94,6 +101,12 @@
           el.value = stored.fields[name];
           if (name === "body" && bodyEditor) bodyEditor.commands.setContent(stored.fields[name]);
         });
+        // The text put back is checked against the version it was written on, not the one
+        // this page loaded: if someone saved in between, the save is refused and both
+        // versions are shown side by side. A copy kept before versions were recorded has
+        // none, and the server refuses a save that does not name one.
+        var version = field("loaded_version");
+        if (version) version.value = stored.version || "";
         offer.hidden = true;
       });
       offer.querySelector("[data-autosave-discard]").addEventListener("click", function () {
@@ -102,6 +115,21 @@
       });
     }
   }
+
+  // --- a refused save: take the saved version (or both bodies) into the form ----------
+  document.querySelectorAll("[data-conflict-take]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var name = button.getAttribute("data-conflict-take");
+      var source = document.getElementById(button.getAttribute("data-conflict-source"));
+      var el = field(name);
+      if (!source || !el) return;
+      el.value = source.value;
+      if (name === "body" && bodyEditor) bodyEditor.commands.setContent(source.value);
+      remember();
+      var done = button.parentNode.querySelector("[data-conflict-done]");
+      if (done) done.textContent = "Done: the form below holds it now. Check it, then save.";
+    });
+  });
 
   // --- lead photo: thumbnails and credit ---------------------------------------------
   var photoSelect = document.getElementById("id_lead_photo");
