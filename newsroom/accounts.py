@@ -14,7 +14,6 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,6 +27,23 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class NewsroomLoginForm(AdminAuthenticationForm):
+    """The desk's sign-in: username, password and, for accounts with two-step sign-in on,
+    a code, all on one form.
+
+    Every refusal says the same thing: a right password without its code is refused in
+    the words of a wrong password, so the form cannot be used to test passwords of
+    accounts with two-step sign-in on. Both count as a failed login (django-axes).
+    """
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter the correct %(username)s and password for a staff account, and "
+            "the current code from your authenticator app if two-step sign-in is on for "
+            "your account. Note that the password is case-sensitive."
+        ),
+    }
+
     otp_token = forms.CharField(
         label="Code from your authenticator app",
         required=False,
@@ -48,11 +64,7 @@ class NewsroomLoginForm(AdminAuthenticationForm):
                     credentials={"username": cleaned.get("username")},
                     request=self.request,
                 )
-                raise ValidationError(
-                    "Enter the current six-digit code from your authenticator app "
-                    "(two-step sign-in is on for this account).",
-                    code="otp",
-                )
+                raise self.get_invalid_login_error()
             otp_login(self.request, device)
         return cleaned
 

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
@@ -98,7 +99,8 @@ def current_code(device) -> str:
 def test_two_step_sign_in_needs_the_code(client, editor):
     device = enrol(editor)
     missing = attempt(client, password="pw")
-    assert missing.status_code == 200 and b"six-digit code" in missing.content
+    assert missing.status_code == 200 and b"authenticator app if two-step" in missing.content
+    assert client.get(reverse("admin:index")).status_code == 302  # not signed in
     wrong = attempt(client, password="pw", otp_token="000000")
     assert wrong.status_code == 200
     # django-otp slows down guessing after a wrong code; a person tries again later.
@@ -107,6 +109,29 @@ def test_two_step_sign_in_needs_the_code(client, editor):
         ok = attempt(client, password="pw", otp_token=current_code(device))
     assert ok.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def refusal(response) -> tuple[int, dict]:
+    """What a refused sign-in tells the person: the status and every message on the form."""
+    return response.status_code, response.context["form"].errors.get_json_data()
+
+
+def test_two_step_sign_in_gives_nothing_away_about_the_password(client, editor):
+    enrol(editor)
+    wrong_password = attempt(client, password="wrong")
+    right_password_no_code = attempt(client, password="pw")
+    right_password_wrong_code = attempt(client, password="pw", otp_token="000000")
+    assert refusal(wrong_password)[0] == 200
+    assert refusal(right_password_no_code) == refusal(wrong_password)
+    assert refusal(right_password_wrong_code) == refusal(wrong_password)
+    # ...and an account without two-step is refused in the very same words.
+    journalist = User.objects.create_user("reporter", password="pw", is_staff=True)
+    assert refusal(attempt(client, username=journalist.username)) == refusal(
+        attempt(client, username="editor")
+    )
+    # Every one of them counted as a failure by the lock-out (django-axes).
+    attempts = AccessAttempt.objects.get(username="editor", ip_address="203.0.113.1")
+    assert attempts.failures_since_start == 4
 
 
 def test_wrong_codes_count_towards_the_lockout(client, editor):
