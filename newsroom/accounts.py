@@ -5,6 +5,7 @@ authenticator code counts as a failed login too, so codes cannot be guessed eith
 """
 
 import base64
+import datetime
 
 import segno
 from django import forms
@@ -13,7 +14,6 @@ from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +24,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from newsroom import ratelimit
 
 
 class NewsroomLoginForm(AdminAuthenticationForm):
@@ -152,15 +154,14 @@ def _base32(key: bytes) -> str:
 
 
 def _over_limit(kind: str, value: str) -> bool:
-    """Count one request; True once the hour's allowance is used up. If the cache is
-    unreachable the request is allowed: resetting a password must keep working."""
-    key = f"reset-limit:{kind}:{value.lower()}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between the two calls
-        return False
-    return count is not None and count > settings.PASSWORD_RESET_LIMIT
+    """Count one reset request; True once the hour's allowance is used up. Counted in the
+    database, so the limit is the site's, not each worker's (newsroom/ratelimit.py)."""
+    return ratelimit.is_over(
+        f"password-reset:{kind}",
+        value.lower(),
+        limit=settings.PASSWORD_RESET_LIMIT,
+        window=datetime.timedelta(hours=1),
+    )
 
 
 @method_decorator([sensitive_post_parameters(), csrf_protect, never_cache], name="dispatch")

@@ -18,3 +18,18 @@ class ContentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Content version {self.version}"
+
+
+class RateLimitCounter(models.Model):
+    """Requests counted against a limit (password resets per address…), in the database so
+    that every worker on every machine counts into the same row (see newsroom/ratelimit.py).
+    """
+
+    # An HMAC of what is limited (an address, an e-mail address): the table does not list
+    # who asked for what.
+    key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.count} until {self.expires_at:%H:%M}"

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from newsroom.models import RateLimitCounter
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("admin:login")
@@ -182,3 +184,16 @@ def test_password_reset_is_limited_per_address_and_per_email(client, settings):
 
 def test_login_page_offers_password_reset(client):
     assert reverse("admin_password_reset").encode() in client.get(LOGIN).content
+
+
+def test_password_reset_allowance_comes_back_after_an_hour(client, settings):
+    url = reverse("admin_password_reset")
+    for _ in range(settings.PASSWORD_RESET_LIMIT):
+        client.post(url, {"email": "nobody@newsroom.example"}, REMOTE_ADDR="203.0.113.7")
+    assert client.post(url, {"email": "x@y.example"}, REMOTE_ADDR="203.0.113.7").status_code == 429
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=61)):
+        again = client.post(url, {"email": "x@y.example"}, REMOTE_ADDR="203.0.113.7")
+    assert again.status_code == 302
+    # The counts name nobody: neither the address nor the e-mail address is stored.
+    stored = " ".join(RateLimitCounter.objects.values_list("key", flat=True))
+    assert "203.0.113.7" not in stored and "example" not in stored
