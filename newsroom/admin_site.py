@@ -32,15 +32,29 @@ class NewsroomAdminSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from newsroom.accounts import two_step
+        from newsroom import accounts
 
         urls = [
             path(
                 "two-step/",
-                self.admin_view(two_step),
+                self.admin_view(accounts.two_step_page),
                 {"admin_site": self},
                 name="two_step",
-            )
+            ),
+            # Outside /admin/two-step/, which editors who must turn two-step sign-in on
+            # may still open (TwoStepRequiredMiddleware).
+            path(
+                "two-step-reset/",
+                self.admin_view(accounts.two_step_reset_list),
+                {"admin_site": self},
+                name="two_step_reset_list",
+            ),
+            path(
+                "two-step-reset/<int:user_id>/",
+                self.admin_view(accounts.two_step_reset),
+                {"admin_site": self},
+                name="two_step_reset",
+            ),
         ]
         return urls + super().get_urls()
 

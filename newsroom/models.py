@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -33,3 +34,19 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} until {self.expires_at:%H:%M}"
+
+
+class TwoStepReset(models.Model):
+    """Someone's two-step sign-in was reset (a lost phone): their devices are gone and they
+    must set it up again before using the desk. Deleted once they have."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_step_reset"
+    )
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reset_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Two-step sign-in of {self.user} reset by {self.reset_by}"

@@ -161,6 +161,13 @@ def test_editors_can_be_required_to_use_two_step(editor_client, settings):
     assert response.status_code == 302 and response["Location"] == reverse("admin:two_step")
 
 
+def test_an_editor_who_signed_in_with_a_code_gets_past_the_requirement(client, settings, editor):
+    settings.REQUIRE_2FA_FOR_EDITORS = True
+    device = enrol(editor)
+    assert attempt(client, password="pw", otp_token=current_code(device)).status_code == 302
+    assert client.get(reverse("admin:articles_article_changelist")).status_code == 200
+
+
 def test_password_reset_is_limited_per_address_and_per_email(client, settings):
     User.objects.create_user("reporter", "reporter@newsroom.example", "pw", is_staff=True)
     url = reverse("admin_password_reset")
