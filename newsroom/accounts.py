@@ -152,11 +152,8 @@ def two_step_page(request, admin_site):
     elif request.method == "POST" and form.is_valid():
         token = two_step.normalise(form.cleaned_data["token"])
         if pending is not None and pending.verify_token(token):
-            pending.confirmed = True
-            pending.save(update_fields=["confirmed"])
+            new_codes = two_step.turn_on(pending)
             otp_login(request, pending)
-            two_step.enrolled(user)
-            new_codes = two_step.make_backup_codes(user)
             confirmed, pending = pending, None
             messages.success(request, "Two-step sign-in is on. Keep your phone safe.")
         elif confirmed is not None and two_step.verify_code(user, token):

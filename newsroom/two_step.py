@@ -84,8 +84,25 @@ def _new_code() -> str:
     return code
 
 
+@transaction.atomic
+def turn_on(device: TOTPDevice) -> list[str]:
+    """Confirm the app a person just proved they set up (a reset is then done with); their
+    first backup codes, to be shown once."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TwoStepReset.objects.filter(user=device.user).delete()
+    _log(by=device.user, user=device.user, message="Turned two-step sign-in on.")
+    return make_backup_codes(device.user)
+
+
+@transaction.atomic
 def turn_off(user: User) -> None:
-    """Remove every device (app and backup codes) of this person."""
+    """The person turns their own two-step sign-in off (app and backup codes)."""
+    _remove_devices(user)
+    _log(by=user, user=user, message="Turned two-step sign-in off.")
+
+
+def _remove_devices(user: User) -> None:
     for device in devices_for_user(user, confirmed=None):
         device.delete()
 
@@ -108,7 +125,7 @@ def reset(user: User, *, by: User, reason: str) -> None:
     the desk (they sign in with their password alone until then)."""
     if not may_reset(by, user):
         raise NotAllowed("You may not reset this person's two-step sign-in.")
-    turn_off(user)
+    _remove_devices(user)
     TwoStepReset.objects.update_or_create(user=user, defaults={"reset_by": by})
     _log(by=by, user=user, message=f"Reset two-step sign-in (devices removed): {reason}")
     logger.warning(
@@ -123,11 +140,6 @@ def reset(user: User, *, by: User, reason: str) -> None:
 
 def must_enrol_again(user: User) -> bool:
     return TwoStepReset.objects.filter(user=user).exists()
-
-
-def enrolled(user: User) -> None:
-    """The person set two-step sign-in up (again): a reset is done with."""
-    TwoStepReset.objects.filter(user=user).delete()
 
 
 def _log_backup_code_use(user: User, *, remaining: int) -> None:

@@ -101,6 +101,11 @@ def test_turning_two_step_on_shows_backup_codes(client, journalist):
         page = client.post(TWO_STEP, {"token": current_code(pending)})
     assert "shown only this once" in page.content.decode()
     assert StaticToken.objects.filter(device__user=journalist).count() == 10
+    history = LogEntry.objects.filter(object_id=str(journalist.pk)).order_by("pk")
+    assert [entry.get_change_message() for entry in history] == [
+        "Turned two-step sign-in on.",
+        "Made new backup codes for two-step sign-in.",
+    ]
 
 
 def test_backup_codes_need_a_session_signed_in_with_two_step(journalist_client, journalist):
