@@ -116,7 +116,9 @@ def may_reset(by: User, user: User) -> bool:
         return False
     if by.is_superuser:
         return True
-    return is_editor(by) and not is_editor(user) and not user.is_superuser
+    # is_editor() says no for any inactive account, editors' included: editors reset
+    # active journalists only.
+    return is_editor(by) and user.is_active and not is_editor(user) and not user.is_superuser
 
 
 @transaction.atomic

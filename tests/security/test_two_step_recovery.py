@@ -167,6 +167,11 @@ def test_editors_reset_only_journalists(editor_with_two_step, editor, superuser)
         url = reverse("admin:two_step_reset", args=[person.pk])
         assert editor_with_two_step.post(url, {"reason": "asked"}).status_code == 404
     assert b"editor2" not in editor_with_two_step.get(RESET_LIST).content
+    # Nor an editor whose account is switched off (is_editor() is false for them).
+    other_editor.is_active = False
+    other_editor.save(update_fields=["is_active"])
+    url = reverse("admin:two_step_reset", args=[other_editor.pk])
+    assert editor_with_two_step.post(url, {"reason": "asked"}).status_code == 404
     assert TOTPDevice.objects.filter(user=other_editor, confirmed=True).exists()
 
 
