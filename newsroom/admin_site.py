@@ -43,12 +43,12 @@ class NewsroomAdminSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from newsroom.accounts import two_step
+        from newsroom import accounts
 
         urls = [
             path(
                 "two-step/",
-                self.admin_view(two_step),
+                self.admin_view(accounts.two_step_page),
                 {"admin_site": self},
                 name="two_step",
             ),
@@ -56,6 +56,20 @@ class NewsroomAdminSite(admin.AdminSite):
                 "r/<int:content_type_id>/<path:object_id>/",
                 self.admin_view(self.view_on_site),
                 name="view_on_site",
+            ),
+            # Outside /admin/two-step/, which editors who must turn two-step sign-in on
+            # may still open (TwoStepRequiredMiddleware).
+            path(
+                "two-step-reset/",
+                self.admin_view(accounts.two_step_reset_list),
+                {"admin_site": self},
+                name="two_step_reset_list",
+            ),
+            path(
+                "two-step-reset/<int:user_id>/",
+                self.admin_view(accounts.two_step_reset),
+                {"admin_site": self},
+                name="two_step_reset",
             ),
         ]
         # Ours replaces Django's shortcut, which redirects any staff member to any

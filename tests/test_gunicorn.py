@@ -2,8 +2,13 @@
 
 import json
 import os
+import re
 import secrets
 import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -161,3 +166,60 @@ def test_gunicorn_refuses_to_start_without_a_secret_key(production_env):
 def test_gunicorn_refuses_a_preload_setting_it_cannot_read(production_env):
     stderr = refused_start({**production_env, "GUNICORN_PRELOAD": "sometimes"})
     assert "Configuration error: GUNICORN_PRELOAD must be true or false" in stderr
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 302 is the answer we want to see
+
+
+def post_form(base: str, path: str, fields: dict[str, str]) -> int:
+    """POST a form the way a browser does (its page first, for the CSRF cookie and token);
+    the answer's status. Each call is a new connection, so gunicorn may hand it to any
+    worker."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(), NoRedirects())
+    with opener.open(f"{base}{path}", timeout=10) as page:
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.read())[1]
+    body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.decode()}).encode()
+    request = urllib.request.Request(f"{base}{path}", data=body, headers={"Referer": base})
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_password_reset_limit_holds_across_gunicorn_workers(production_env):
+    """Without Redis every worker has its own local cache; the limit must still be the
+    documented one for the whole site, not per worker."""
+    limit = 5
+    env = {
+        **production_env,
+        "PASSWORD_RESET_LIMIT": str(limit),
+        "GUNICORN_WORKERS": "4",
+        "GUNICORN_THREADS": "1",
+        "CSRF_COOKIE_SECURE": "0",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        gunicorn_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", process=server)
+        # Unknown addresses: nothing is mailed, but every request counts for the client
+        # address. Sent eight at a time so that every worker takes some.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(
+                pool.map(
+                    lambda n: post_form(
+                        base, "/admin/password_reset/", {"email": f"nobody{n}@example.com"}
+                    ),
+                    range(limit * 6),
+                )
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert sorted(statuses) == [302] * limit + [429] * (limit * 5)

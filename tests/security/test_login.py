@@ -4,12 +4,15 @@ import datetime
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from newsroom.models import RateLimitCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +101,8 @@ def current_code(device) -> str:
 def test_two_step_sign_in_needs_the_code(client, editor):
     device = enrol(editor)
     missing = attempt(client, password="pw")
-    assert missing.status_code == 200 and b"six-digit code" in missing.content
+    assert missing.status_code == 200 and b"authenticator app if two-step" in missing.content
+    assert client.get(reverse("admin:index")).status_code == 302  # not signed in
     wrong = attempt(client, password="pw", otp_token="000000")
     assert wrong.status_code == 200
     # django-otp slows down guessing after a wrong code; a person tries again later.
@@ -107,6 +111,29 @@ def test_two_step_sign_in_needs_the_code(client, editor):
         ok = attempt(client, password="pw", otp_token=current_code(device))
     assert ok.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def refusal(response) -> tuple[int, dict]:
+    """What a refused sign-in tells the person: the status and every message on the form."""
+    return response.status_code, response.context["form"].errors.get_json_data()
+
+
+def test_two_step_sign_in_gives_nothing_away_about_the_password(client, editor):
+    enrol(editor)
+    wrong_password = attempt(client, password="wrong")
+    right_password_no_code = attempt(client, password="pw")
+    right_password_wrong_code = attempt(client, password="pw", otp_token="000000")
+    assert refusal(wrong_password)[0] == 200
+    assert refusal(right_password_no_code) == refusal(wrong_password)
+    assert refusal(right_password_wrong_code) == refusal(wrong_password)
+    # ...and an account without two-step is refused in the very same words.
+    journalist = User.objects.create_user("reporter", password="pw", is_staff=True)
+    assert refusal(attempt(client, username=journalist.username)) == refusal(
+        attempt(client, username="editor")
+    )
+    # Every one of them counted as a failure by the lock-out (django-axes).
+    attempts = AccessAttempt.objects.get(username="editor", ip_address="203.0.113.1")
+    assert attempts.failures_since_start == 4
 
 
 def test_wrong_codes_count_towards_the_lockout(client, editor):
@@ -134,6 +161,13 @@ def test_editors_can_be_required_to_use_two_step(editor_client, settings):
     assert response.status_code == 302 and response["Location"] == reverse("admin:two_step")
 
 
+def test_an_editor_who_signed_in_with_a_code_gets_past_the_requirement(client, settings, editor):
+    settings.REQUIRE_2FA_FOR_EDITORS = True
+    device = enrol(editor)
+    assert attempt(client, password="pw", otp_token=current_code(device)).status_code == 302
+    assert client.get(reverse("admin:articles_article_changelist")).status_code == 200
+
+
 def test_password_reset_is_limited_per_address_and_per_email(client, settings):
     User.objects.create_user("reporter", "reporter@newsroom.example", "pw", is_staff=True)
     url = reverse("admin_password_reset")
@@ -157,3 +191,16 @@ def test_password_reset_is_limited_per_address_and_per_email(client, settings):
 
 def test_login_page_offers_password_reset(client):
     assert reverse("admin_password_reset").encode() in client.get(LOGIN).content
+
+
+def test_password_reset_allowance_comes_back_after_an_hour(client, settings):
+    url = reverse("admin_password_reset")
+    for _ in range(settings.PASSWORD_RESET_LIMIT):
+        client.post(url, {"email": "nobody@newsroom.example"}, REMOTE_ADDR="203.0.113.7")
+    assert client.post(url, {"email": "x@y.example"}, REMOTE_ADDR="203.0.113.7").status_code == 429
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=61)):
+        again = client.post(url, {"email": "x@y.example"}, REMOTE_ADDR="203.0.113.7")
+    assert again.status_code == 302
+    # The counts name nobody: neither the address nor the e-mail address is stored.
+    stored = " ".join(RateLimitCounter.objects.values_list("key", flat=True))
+    assert "203.0.113.7" not in stored and "example" not in stored
