@@ -1,4 +1,6 @@
+import logging
 import sys
+import threading
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -9,6 +11,12 @@ from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_safe
 
 DATABASE_DOWN = (OperationalError, InterfaceError)
+
+logger = logging.getLogger(__name__)
+
+# Set when this process answers a request with the database down, cleared by the next
+# connection that opens (database_reachable).
+database_was_down = threading.Event()
 
 
 @require_safe
@@ -40,6 +48,7 @@ def server_error(request):
     exception = sys.exc_info()[1]
     context = {"SITE_NAME": settings.SITE_NAME}
     if isinstance(exception, DATABASE_DOWN):
+        database_was_down.set()
         if is_desk_request(request):
             page = loader.get_template("admin/database_unavailable.html")
             context |= desk_outage_context(request)
@@ -74,3 +83,11 @@ def desk_outage_context(request) -> dict:
         "browser_keeps_copy": url_name in ARTICLE_EDITOR_URL_NAMES,
         "retry_url": request.get_full_path(),
     }
+
+
+def database_reachable(sender, connection, **kwargs):
+    """connection_created: after an outage, say that the database answers again (threads
+    racing here may say it twice; newsroom.logthrottle lets one line through)."""
+    if database_was_down.is_set():
+        database_was_down.clear()
+        logger.info("Database reachable again", extra={"recovers": DATABASE_DOWN})

@@ -260,3 +260,40 @@ def test_desk_save_during_database_outage_says_so_and_the_retry_works(site_on_ow
     status, headers, _ = send(form_url, cookies=cookies, data=typed)
     assert status == 302, headers
     assert headline_in_database(site.postgres, pk) == "Typed during the outage"
+
+
+# --- the log during an outage (issue 14, item 17) --------------------------------------
+
+
+def log_records(log: str) -> list[str]:
+    """The site's log records (LOGGING in settings: each begins with its time)."""
+    return re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ .*$", log, flags=re.MULTILINE)
+
+
+def test_database_outage_is_logged_once_in_full_then_one_line_when_it_is_back(
+    site_on_own_postgres,
+):
+    site = site_on_own_postgres
+    assert fetch(f"{site.base}/")[0] == 200
+    site.postgres.stop("fast")
+    for number in range(100):
+        assert fetch(f"{site.base}/section/politics/?n={number}")[0] == 503
+    during = site.log.read_text()
+    failures = [line for line in log_records(during) if " django.request: " in line]
+    # One kind of failure, one record: before, each 503 wrote its chained tracebacks (~6 KB).
+    assert len(failures) == 1, failures
+    assert "ERROR django.request: Service Unavailable: /section/politics/" in failures[0]
+    assert during.count("Traceback (most recent call last)") >= 1  # in full, once
+    assert len(during) < 20_000
+
+    site.postgres.start()
+    deadline = time.monotonic() + 15
+    while fetch(f"{site.base}/")[0] != 200:
+        assert time.monotonic() < deadline, "the site did not recover within 15 s"
+        time.sleep(0.2)
+    after = log_records(site.log.read_text()[len(during) :])
+    back = [line for line in after if "Database reachable again" in line]
+    assert len(back) == 1, after
+    assert re.search(
+        r"INFO newsroom.views: Database reachable again \[after \d+ s and \d+ failures\]", back[0]
+    )
