@@ -5,23 +5,19 @@ Each test starts its own servers (tests/services.py); the machine's are never to
 import json
 import re
 import secrets
-import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 
 import psycopg
 import pytest
 from django.core.cache import caches
 
 from tests.factories import make_article
-from tests.services import PostgresServer, postgres_server, redis_server
-from tests.support import ROOT, clean_env, fetch, free_port, manage, wait_for_http
-from tests.test_gunicorn import gunicorn_command
+from tests.services import PostgresServer, redis_server, site_on_postgres
+from tests.support import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -54,47 +50,10 @@ def test_redis_going_down_costs_readers_nothing(client, settings, tmp_path, edit
     caches["default"].close()
 
 
-@dataclass
-class OwnSite:
-    postgres: PostgresServer
-    base: str  # the site's address
-    env: dict[str, str]  # for manage.py against the same database
-    log: Path  # what gunicorn and the site wrote to stderr
-
-
 @pytest.fixture
 def site_on_own_postgres(tmp_path):
-    """gunicorn with production settings on a PostgreSQL cluster of its own."""
-    with postgres_server(tmp_path / "pg") as postgres:
-        env = clean_env(
-            DEBUG="0",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=postgres.url,
-            SECURE_SSL_REDIRECT="0",
-            PAGE_CACHE_SECONDS="0",
-            STATIC_ROOT=str(tmp_path / "static"),
-            MEDIA_ROOT=str(tmp_path / "media"),
-            GUNICORN_WORKERS="1",
-            GUNICORN_ACCESSLOG="",
-        )
-        for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-            result = manage(*command, env=env, timeout=300)
-            assert result.returncode == 0, result.stderr
-        port = free_port()
-        log = tmp_path / "gunicorn.log"
-        with log.open("w") as stderr:
-            server = subprocess.Popen(
-                gunicorn_command(port), cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=stderr, text=True,
-            )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_http(f"{base}/healthz", process=server, log=log)
-            yield OwnSite(postgres, base, env, log)
-        finally:
-            server.terminate()
-            server.wait(30)
+    with site_on_postgres(tmp_path) as site:
+        yield site
 
 
 def test_healthz_opens_a_fresh_connection(site_on_own_postgres):
@@ -214,15 +173,13 @@ def headline_in_database(postgres: PostgresServer, pk: int) -> str:
 def test_desk_save_during_database_outage_says_so_and_the_retry_works(site_on_own_postgres):
     site = site_on_own_postgres
     # An editor signed in, and a story on the desk (made against the site's own database).
-    made = manage("shell", "-c", (
-        "import json; from django.test import Client; from tests import factories\n"
+    pk, session = site.run(
+        "from django.test import Client\n"
         "editor = factories.make_user('editor', 'Editor')\n"
-        "article = factories.make_article('Before the outage')\n"
         "client = Client(); client.force_login(editor)\n"
-        "print(json.dumps([article.pk, client.cookies['sessionid'].value]))"
-    ), env=site.env)  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    pk, session = json.loads(made.stdout.strip().splitlines()[-1])
+        "story = factories.make_article('Before the outage')\n"
+        "result = [story.pk, client.cookies['sessionid'].value]"
+    )
     csrf = secrets.token_hex(16)  # 32 characters: a valid CSRF secret, sent as cookie and field
     cookies = {"sessionid": session, "csrftoken": csrf}
     form_url = f"{site.base}/admin/articles/article/{pk}/change/"
