@@ -52,11 +52,14 @@ class ThrottleRepeats(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         recovers = getattr(record, "recovers", None)
-        if recovers is not None:
-            return self._recovered(record, recovers)
-        if not record.exc_info or record.exc_info[1] is None:
+        if recovers is None and (not record.exc_info or record.exc_info[1] is None):
             return True
-        return self._failed(record)
+        try:
+            if recovers is not None:
+                return self._recovered(record, recovers)
+            return self._failed(record)
+        except Exception:  # logging must never break the code that logs
+            return True
 
     def reset(self) -> None:
         """Forget every failure in progress (for tests)."""

@@ -155,3 +155,20 @@ def test_a_recovery_from_nothing_is_not_logged(kept):
     fail(logger, error=TimeoutError, message="slow")
     logger.info("Redis reachable again", extra={"recovers": (ConnectionRefusedError,)})
     assert len(lines) == 1
+
+
+def test_a_record_the_filter_cannot_read_is_let_through_not_raised():
+    """The formatter reports a broken record; the filter must not raise at the call."""
+    throttle = ThrottleRepeats(interval=60)
+    try:
+        raise ConnectionError("refused")
+    except ConnectionError as error:
+        failing = logging.LogRecord(
+            "tests.outage", logging.ERROR, __file__, 1, "Down", None, (ConnectionError, error, None)
+        )
+    assert throttle.filter(failing) is True
+    broken = logging.LogRecord(
+        "tests.outage", logging.INFO, __file__, 1, "Back %s %s", ("one argument short",), None
+    )
+    broken.recovers = (ConnectionError,)
+    assert throttle.filter(broken) is True
