@@ -3,7 +3,9 @@
 Django's RedisCache raises ConnectionError on every call while Redis is down, which would
 turn a cache outage into a site outage. This backend logs the first failure, then skips
 Redis for a short cool-down (so each request does not wait for a connect timeout), and
-answers as an empty cache would: reads miss, writes are dropped.
+answers as an empty cache would: reads miss, writes are dropped. The first call that works
+again logs that Redis is back. Each thread has its own cache object, so many of them warn
+about one outage: newsroom.logthrottle keeps that to a line per minute and one recovery.
 """
 
 import logging
@@ -44,6 +46,7 @@ class TolerantRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
+        self._failing = False  # tripped since the last call that worked
         self._lock = threading.Lock()
 
     # --- circuit breaker ---------------------------------------------------------------
@@ -55,17 +58,25 @@ class TolerantRedisCache(RedisCache):
         with self._lock:
             first = self._available()
             self._down_until = time.monotonic() + COOL_DOWN_SECONDS
+            self._failing = True
         if first:
-            logger.warning("Redis unavailable, serving without cache: %s", exc)
+            logger.warning("Redis unavailable, serving without cache: %s", exc, exc_info=exc)
+
+    def _recovered(self) -> None:
+        self._failing = False
+        logger.info("Redis reachable again", extra={"recovers": RedisError})
 
     def _call(self, method: str, default, *args, **kwargs):
         if not self._available():
             return default
         try:
-            return getattr(super(), method)(*args, **kwargs)
+            result = getattr(super(), method)(*args, **kwargs)
         except RedisError as exc:
             self._trip(exc)
             return default
+        if self._failing:
+            self._recovered()
+        return result
 
     def ping(self) -> None:
         """Raise CacheUnavailable unless Redis answers now (ignores the cool-down)."""
@@ -74,6 +85,8 @@ class TolerantRedisCache(RedisCache):
         except RedisError as exc:
             self._trip(exc)
             raise CacheUnavailable(str(exc)) from exc
+        if self._failing:
+            self._recovered()
 
     # --- the cache API, each call tolerant ---------------------------------------------
 

@@ -321,7 +321,12 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # An outage repeats one failure thousands of times a second: the first in full, then a
+    # line a minute while it lasts and one when it ends (newsroom/logthrottle.py).
+    "filters": {"repeats": {"()": "newsroom.logthrottle.ThrottleRepeats", "interval": 60}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["repeats"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

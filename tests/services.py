@@ -6,17 +6,20 @@ own. Tests that need the server binaries are skipped, saying why, where they are
 
 import contextlib
 import glob
+import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support import free_port
+from tests.support import ROOT, clean_env, free_port, manage, wait_for_http
 
 
 def _wait_for_port(port: int, *, up: bool = True, timeout: float = 20.0) -> None:
@@ -134,3 +137,60 @@ def postgres_server(tmp_path: Path):
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             server.stop("immediate")
+
+
+@dataclass
+class OwnSite:
+    """The site served by gunicorn with production settings on a PostgreSQL of its own."""
+
+    postgres: PostgresServer
+    base: str  # the site's address
+    env: dict[str, str]  # for manage.py against the same database
+    log: Path  # what gunicorn and the site wrote to stderr
+
+    def run(self, code: str):
+        """Run `code` in `manage.py shell` against the site's database (with
+        `tests.factories` imported as `factories`); return what it leaves in `result`."""
+        script = f"import json\nfrom tests import factories\n{code}\nprint(json.dumps(result))"
+        done = manage("shell", "-c", script, env=self.env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def site_on_postgres(tmp_path: Path):
+    """gunicorn with production settings (over plain HTTP) on a PostgreSQL cluster of its own."""
+    from tests.test_gunicorn import gunicorn_command
+
+    with postgres_server(tmp_path / "pg") as postgres:
+        env = clean_env(
+            DEBUG="0",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1",
+            DATABASE_URL=postgres.url,
+            SECURE_SSL_REDIRECT="0",
+            SESSION_COOKIE_SECURE="0",  # plain HTTP: a browser would not send them back
+            CSRF_COOKIE_SECURE="0",
+            PAGE_CACHE_SECONDS="0",
+            STATIC_ROOT=str(tmp_path / "static"),
+            MEDIA_ROOT=str(tmp_path / "media"),
+            GUNICORN_WORKERS="1",
+            GUNICORN_ACCESSLOG="",
+        )
+        for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+            result = manage(*command, env=env, timeout=300)
+            assert result.returncode == 0, result.stderr
+        port = free_port()
+        log = tmp_path / "gunicorn.log"
+        with log.open("w") as stderr:
+            server = subprocess.Popen(
+                gunicorn_command(port), cwd=ROOT, env=env,
+                stdout=subprocess.DEVNULL, stderr=stderr, text=True,
+            )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(f"{base}/healthz", process=server, log=log)
+            yield OwnSite(postgres, base, env, log)
+        finally:
+            server.terminate()
+            server.wait(30)

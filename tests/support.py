@@ -56,11 +56,16 @@ def database_url_for_subprocess(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'subprocess.sqlite3'}"
 
 
-def wait_for_http(url: str, *, timeout: float = 30.0, process=None) -> None:
+def wait_for_http(
+    url: str, *, timeout: float = 30.0, process=None, log: Path | None = None
+) -> None:
+    """Wait until `url` answers; `process` is the server, writing to its stderr pipe or to
+    the file `log`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.stderr.read()}")
+            said = log.read_text() if log else process.stderr.read()
+            raise AssertionError(f"server exited early: {said}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

@@ -70,16 +70,20 @@
     return data;
   }
 
+  function keep() {
+    try { localStorage.setItem(key, JSON.stringify(snapshot())); } catch (e) { /* full or private */ }
+  }
   var timer = null;
   function remember() {
     clearTimeout(timer);
-    timer = setTimeout(function () {
-      try { localStorage.setItem(key, JSON.stringify(snapshot())); } catch (e) { /* full or private */ }
-    }, 400);
+    timer = setTimeout(keep, 400);
   }
 
   form.addEventListener("input", remember);
   form.addEventListener("change", remember);
+  // The save may fail once this page is gone (database down, session expired): keep the
+  // text as it is when it is sent, not as it was at the last pause in typing.
+  form.addEventListener("submit", function () { clearTimeout(timer); keep(); });
   onEditorUpdate = remember;
 
 
