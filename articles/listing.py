@@ -6,6 +6,7 @@ no page counts tens of thousands of rows to print "page 3 of 1,204" (readers pag
 or past the end, is a 404.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
@@ -34,10 +35,20 @@ class Page:
         return self.has_previous or self.has_next
 
 
+# Far beyond any archive (twenty million stories at twenty a page), and it keeps every
+# OFFSET well inside the 64-bit integers databases count rows with.
+MAX_PAGE = 1_000_000
+# Plain ASCII digits without a leading zero: str.isdigit() also accepts "²" and "①",
+# which int() refuses, and "007" would be a second address for page 7.
+_PAGE = re.compile(r"[1-9][0-9]{0,6}")
+
+
 def page_number(raw: str | None) -> int:
+    """The page a `?page=` (or a sitemap's `?p=`) asks for; 404 unless it is a plain
+    positive number no larger than MAX_PAGE. The one parser of every paginated page."""
     if raw in (None, ""):
         return 1
-    if not raw.isdigit() or int(raw) < 1:
+    if not _PAGE.fullmatch(raw) or int(raw) > MAX_PAGE:
         raise Http404("No such page.")
     return int(raw)
 

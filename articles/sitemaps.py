@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as django_sitemaps
 from django.contrib.sitemaps.views import SitemapIndexItem
 from django.db.models import Max, Q
 from django.shortcuts import render
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.listing import page_number
 from articles.models import Article, Section
 from authors.models import Author
 from newsroom.site import absolute_url
@@ -114,6 +116,13 @@ SITEMAPS = {
     "authors": AuthorSitemap,
     "tags": TagSitemap,
 }
+
+
+def sitemap_section(request, section):
+    """One sitemap, as Django serves it, its `?p=` read by the parser of every paginated
+    page (Django's own takes "٣" for 3)."""
+    page_number(request.GET.get("p"))
+    return django_sitemaps.sitemap(request, sitemaps=SITEMAPS, section=section)
 
 
 def news_sitemap(request):

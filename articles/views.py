@@ -75,7 +75,7 @@ class SectionView(ArticleListView):
                 title=f"{section.name} — {settings.SITE_NAME}",
                 description=section.description or f"The latest {section.name} news.",
                 path=section.get_absolute_url(),
-                page=self.request.GET.get("page"),
+                page=context["page_obj"].number,
             ),
         }
 
@@ -99,7 +99,7 @@ class TagView(ArticleListView):
                 title=f"{self.tag.name} — {settings.SITE_NAME}",
                 description=f"Stories about {self.tag.name}.",
                 path=f"/tags/{self.tag.slug}/",
-                page=self.request.GET.get("page"),
+                page=context["page_obj"].number,
             ),
         }
 
@@ -152,7 +152,7 @@ class CorrectionsView(TemplateView):
                 title=f"Corrections and updates — {settings.SITE_NAME}",
                 description="Every correction, clarification and update we have published.",
                 path="/corrections/",
-                page=self.request.GET.get("page"),
+                page=page.number,
             ),
         }
 
