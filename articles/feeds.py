@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
-from taggit.models import Tag
 
 from articles import cards, listing
 from articles.models import Article, Correction, Section
@@ -165,7 +164,8 @@ class AuthorFeed(ObjectFeed):
 
 
 class TagFeed(ObjectFeed):
-    model = Tag
+    def get_object(self, request, slug):
+        return listing.visible_tag_or_404(slug)
 
     def page_path(self, obj) -> str:
         return f"/tags/{obj.slug}/"  # taggit's Tag has no get_absolute_url

@@ -13,9 +13,8 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from taggit.models import Tag
 
-from articles.listing import page_number
+from articles.listing import page_number, visible_tags
 from articles.models import Article, Section
 from authors.models import Author
 from newsroom.site import absolute_url
@@ -88,13 +87,13 @@ class TagSitemap(SiteSitemap):
 
     def items(self):
         return (
-            Tag.objects.annotate(
+            visible_tags()
+            .annotate(
                 latest=Max(
                     "articles_taggedarticle_items__content_object__published_at",
                     filter=_visible("articles_taggedarticle_items__content_object"),
                 )
             )
-            .filter(latest__isnull=False)
             .order_by("name")
         )
 

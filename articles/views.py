@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
-from taggit.models import Tag
 
 from articles import detail, frontpage, listing, previews, related, seo
 from articles import search as search_engine
@@ -84,7 +83,7 @@ class TagView(ArticleListView):
     template_name = "articles/tag.html"
 
     def values(self):
-        self.tag = listing.subject_or_404(Tag, self.kwargs["slug"])
+        self.tag = listing.visible_tag_or_404(self.kwargs["slug"])
         return {"tag": self.tag.pk}
 
     def stories(self, p):
