@@ -94,14 +94,15 @@ def test_an_editor_is_told_why_a_banner_link_is_refused(editor_client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value", TO_ANOTHER_SITE + NOT_THE_WEB[:3])
+@pytest.mark.parametrize(  # (PostgreSQL stores no NUL in text at all)
+    "value", [value for value in TO_ANOTHER_SITE + NOT_THE_WEB if "\x00" not in value]
+)
 def test_a_banner_stored_with_a_bad_link_shows_no_link(client, settings, value):
     settings.PAGE_CACHE_SECONDS = 0
     BreakingNews.objects.create(text="Storm warning", link=value)  # no form: no validation
     page = client.get("/").content.decode()
-    assert "Storm warning" in page
-    banner = page[page.index("Storm warning") - 300 : page.index("Storm warning")]
-    assert "evil.example" not in banner and "script:" not in banner
+    assert "<span>Storm warning</span>" in page  # the banner, as text without a link
+    assert "evil.example" not in page
 
 
 class Hrefs(HTMLParser):
