@@ -31,16 +31,16 @@ ITEMS = 20
 class NewsFeedGenerator(Rss201rev2Feed):
     content_type = "application/rss+xml; charset=utf-8"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed["description"] = as_html_text(self.feed["description"])
+
     def write(self, outfile, encoding):
         # The XML writer makes thousands of tiny writes; into a response each is encoded and
         # appended separately. Build the document in memory, hand it over once.
         buffer = io.StringIO()
         super().write(buffer, encoding)
         outfile.write(buffer.getvalue())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.feed["description"] = as_html_text(self.feed["description"])
 
     def rss_attributes(self):
         return {
