@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from articles import richtext
-from articles.models import BreakingNews
+from articles.models import Article, BreakingNews
 from newsroom import links
 from newsroom.validators import validate_public_link, validate_site_or_web_link
 
@@ -142,3 +142,24 @@ def test_the_body_keeps_links_to_our_pages_the_web_and_mail(value):
 def test_the_body_keeps_a_link_as_the_browser_would_follow_it():
     cleaned = richtext.sanitize('<p><a href=" /2026/03/01/storm-warning/&#10;">x</a></p>')
     assert Hrefs(cleaned).found == ["/2026/03/01/storm-warning/"]
+
+
+@pytest.mark.django_db
+def test_bodies_saved_before_the_fix_are_cleaned_by_the_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tests.factories import make_article
+
+    bad = make_article(body="<p>x</p>")
+    good = make_article(body='<p><a href="/2026/03/01/storm/">storm</a></p>')
+    # As the old cleaner stored it (the model's save() would clean it now).
+    stored = '<p><a href="/\\evil.example/" rel="noopener">read more</a> on it</p>'
+    Article.objects.filter(pk=bad.pk).update(body=stored)
+    untouched = Article.objects.get(pk=good.pk).body
+
+    import_module("articles.migrations.0006_clean_body_links").clean_links(apps, None)
+
+    assert Article.objects.get(pk=bad.pk).body == '<p><a rel="noopener">read more</a> on it</p>'
+    assert Article.objects.get(pk=good.pk).body == untouched
