@@ -3,15 +3,21 @@
 Items carry every author (dc:creator), sections and tags as categories, the standfirst as
 description, the sanitised body as content:encoded and the lead photo as an enclosure and
 media:content with its credit. Addresses come from SITE_URL.
+
+Feed readers read <description> (and media:description, marked type="html") as HTML, but
+what we put there is text a journalist typed: the generator escapes it as text once more,
+on top of the XML escaping, so "<img onerror=…>" in a standfirst reaches a reader as those
+characters, never as an element. content:encoded is the one field that carries markup,
+the body as the allow-list left it.
 """
 
+import html
 import io
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
-from taggit.models import Tag
 
 from articles import cards, listing
 from articles.models import Article, Correction, Section
@@ -24,6 +30,10 @@ ITEMS = 20
 
 class NewsFeedGenerator(Rss201rev2Feed):
     content_type = "application/rss+xml; charset=utf-8"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed["description"] = as_html_text(self.feed["description"])
 
     def write(self, outfile, encoding):
         # The XML writer makes thousands of tiny writes; into a response each is encoded and
@@ -41,6 +51,7 @@ class NewsFeedGenerator(Rss201rev2Feed):
         }
 
     def add_item_elements(self, handler, item):
+        item = {**item, "description": as_html_text(item["description"])}
         super().add_item_elements(handler, item)
         for name in item.get("creators", []):
             handler.addQuickElement("dc:creator", name)
@@ -53,9 +64,16 @@ class NewsFeedGenerator(Rss201rev2Feed):
                 {"url": media["url"], "medium": "image", "type": "image/jpeg",
                  "width": str(media["width"]), "height": str(media["height"])},
             )  # fmt: skip
-            handler.addQuickElement("media:description", media["alt"])
+            handler.addQuickElement(
+                "media:description", as_html_text(media["alt"] or ""), {"type": "html"}
+            )
             handler.addQuickElement("media:credit", media["credit"])
             handler.endElement("media:content")
+
+
+def as_html_text(text: str | None) -> str | None:
+    """Plain text as the HTML a feed reader renders back to the same text."""
+    return None if text is None else html.escape(text, quote=False)
 
 
 class ArticleFeed(Feed):
@@ -165,7 +183,8 @@ class AuthorFeed(ObjectFeed):
 
 
 class TagFeed(ObjectFeed):
-    model = Tag
+    def get_object(self, request, slug):
+        return listing.visible_tag_or_404(slug)
 
     def page_path(self, obj) -> str:
         return f"/tags/{obj.slug}/"  # taggit's Tag has no get_absolute_url

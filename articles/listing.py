@@ -6,11 +6,14 @@ no page counts tens of thousands of rows to print "page 3 of 1,204" (readers pag
 or past the end, is a 404.
 """
 
+import datetime
+import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from taggit.models import Tag
 
 from articles import cards
 from articles.models import Article, Byline
@@ -34,10 +37,20 @@ class Page:
         return self.has_previous or self.has_next
 
 
+# Far beyond any archive (twenty million stories at twenty a page), and it keeps every
+# OFFSET well inside the 64-bit integers databases count rows with.
+MAX_PAGE = 1_000_000
+# Plain ASCII digits without a leading zero: str.isdigit() also accepts "²" and "①",
+# which int() refuses, and "007" would be a second address for page 7.
+_PAGE = re.compile(r"[1-9][0-9]{0,6}")
+
+
 def page_number(raw: str | None) -> int:
+    """The page a `?page=` (or a sitemap's `?p=`) asks for; 404 unless it is a plain
+    positive number no larger than MAX_PAGE. The one parser of every paginated page."""
     if raw in (None, ""):
         return 1
-    if not raw.isdigit() or int(raw) < 1:
+    if not _PAGE.fullmatch(raw) or int(raw) > MAX_PAGE:
         raise Http404("No such page.")
     return int(raw)
 
@@ -79,6 +92,30 @@ def subject_or_404(model, slug: str):
     )
     if found is None:
         raise Http404(f"No such {model._meta.verbose_name}.")
+    return found
+
+
+def visible_tags(*, at: datetime.datetime | None = None) -> QuerySet:
+    """Tags readers may see: carried by at least one published story. A tag of drafts,
+    stories in review, scheduled, taken down or deleted ones would name an embargoed topic,
+    so its page, its feed and the sitemap treat it as if it did not exist."""
+    at = at or timezone.now()
+    return Tag.objects.filter(
+        Exists(Article.objects.published(at=at).tagged(OuterRef("pk"), at=at))
+    )
+
+
+def visible_tag_or_404(slug: str) -> Tag:
+    """The tag a tag page or feed is about, if readers may see it (`visible_tags`)."""
+    found = compiled.first(
+        ("subject", "visible"),
+        Tag,
+        lambda p: visible_tags(at=p.now).filter(slug=p.slug),
+        slug=slug,
+        now=timezone.now(),
+    )
+    if found is None:
+        raise Http404("No such tag.")
     return found
 
 

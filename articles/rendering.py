@@ -2,7 +2,6 @@
 dozens of times per page), and the formatting helpers Jinja2 exposes to templates."""
 
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -11,6 +10,7 @@ from django.utils.dateformat import format as date_format
 from markupsafe import Markup, escape
 
 from articles import renditions
+from newsroom import links
 
 DEFAULT_SIZES = "(min-width: 60rem) 60rem, 100vw"
 
@@ -48,12 +48,14 @@ def and_list(items) -> str:
 
 
 def safe_url(value) -> str:
-    """Only links a reader may follow: a path on this site, http(s) or mailto. Forms
-    validate links already; this keeps a bad value stored some other way harmless."""
-    url = str(value or "").strip()
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    return url if urlsplit(url).scheme.lower() in ("http", "https", "mailto") else ""
+    """Only links a reader may follow: a path on this site, http(s) or mailto, as the
+    browser will read it (newsroom/links.py). Forms validate links already; this keeps a
+    bad value stored some other way harmless."""
+    link = links.parse(value or "")
+    return link.href if link is not None and link.kind in _SHOWN else ""
+
+
+_SHOWN = {links.Kind.SITE, links.Kind.WEB, links.Kind.MAILTO}
 
 
 def timestamp(moment, fmt: str = "j F Y, H:i"):

@@ -9,6 +9,8 @@ import re
 
 import nh3
 
+from newsroom import links
+
 # What the admin's editor offers (django-prose-editor extensions) ...
 EDITOR_EXTENSIONS = {
     "Bold": True,
@@ -35,10 +37,22 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
+
+def _keep_followable_links(element: str, attribute: str, value: str) -> str | None:
+    """An href as the browser will follow it (newsroom/links.py), or none: nh3 checks the
+    scheme but keeps `/\\evil.example/` and `\\\\evil.example`, which browsers follow to
+    another site, as relative links."""
+    if attribute != "href":
+        return value
+    link = links.parse(value)
+    return link.href if link is not None else None
+
+
 _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     url_schemes=URL_SCHEMES,
+    attribute_filter=_keep_followable_links,
     link_rel="noopener",
     # Drop the content of these entirely rather than keeping their text.
     clean_content_tags={"script", "style", "template", "iframe", "object", "svg", "math"},

@@ -33,11 +33,12 @@ class Meta:
 
 
 def page_meta(
-    *, title: str, description: str = "", path: str = "", page=None, noindex: bool = False
+    *, title: str, description: str = "", path: str = "", page: int = 1, noindex: bool = False
 ) -> Meta:
+    """`page` is the number listing.page_number() found, never the raw query string."""
     canonical = absolute_url(path) if path else ""
-    if canonical and page and str(page) not in ("", "1"):
-        canonical = f"{canonical}?page={page}" if str(page).isdigit() else canonical
+    if canonical and page > 1:
+        canonical = f"{canonical}?page={page}"
     return Meta(title=title, description=description, canonical=canonical, noindex=noindex)
 
 

@@ -6,14 +6,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as django_sitemaps
 from django.contrib.sitemaps.views import SitemapIndexItem
 from django.db.models import Max, Q
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from taggit.models import Tag
 
+from articles.listing import page_number, visible_tags
 from articles.models import Article, Section
 from authors.models import Author
 from newsroom.site import absolute_url
@@ -86,13 +87,13 @@ class TagSitemap(SiteSitemap):
 
     def items(self):
         return (
-            Tag.objects.annotate(
+            visible_tags()
+            .annotate(
                 latest=Max(
                     "articles_taggedarticle_items__content_object__published_at",
                     filter=_visible("articles_taggedarticle_items__content_object"),
                 )
             )
-            .filter(latest__isnull=False)
             .order_by("name")
         )
 
@@ -114,6 +115,13 @@ SITEMAPS = {
     "authors": AuthorSitemap,
     "tags": TagSitemap,
 }
+
+
+def sitemap_section(request, section):
+    """One sitemap, as Django serves it, its `?p=` read by the parser of every paginated
+    page (Django's own takes "٣" for 3)."""
+    page_number(request.GET.get("p"))
+    return django_sitemaps.sitemap(request, sitemaps=SITEMAPS, section=section)
 
 
 def news_sitemap(request):

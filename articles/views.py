@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
-from taggit.models import Tag
 
 from articles import detail, frontpage, listing, previews, related, seo
 from articles import search as search_engine
@@ -75,7 +74,7 @@ class SectionView(ArticleListView):
                 title=f"{section.name} — {settings.SITE_NAME}",
                 description=section.description or f"The latest {section.name} news.",
                 path=section.get_absolute_url(),
-                page=self.request.GET.get("page"),
+                page=context["page_obj"].number,
             ),
         }
 
@@ -84,7 +83,7 @@ class TagView(ArticleListView):
     template_name = "articles/tag.html"
 
     def values(self):
-        self.tag = listing.subject_or_404(Tag, self.kwargs["slug"])
+        self.tag = listing.visible_tag_or_404(self.kwargs["slug"])
         return {"tag": self.tag.pk}
 
     def stories(self, p):
@@ -99,7 +98,7 @@ class TagView(ArticleListView):
                 title=f"{self.tag.name} — {settings.SITE_NAME}",
                 description=f"Stories about {self.tag.name}.",
                 path=f"/tags/{self.tag.slug}/",
-                page=self.request.GET.get("page"),
+                page=context["page_obj"].number,
             ),
         }
 
@@ -152,7 +151,7 @@ class CorrectionsView(TemplateView):
                 title=f"Corrections and updates — {settings.SITE_NAME}",
                 description="Every correction, clarification and update we have published.",
                 path="/corrections/",
-                page=self.request.GET.get("page"),
+                page=page.number,
             ),
         }
 

@@ -31,6 +31,6 @@ class AuthorView(ArticleListView):
                 title=f"{author.name} — {settings.SITE_NAME}",
                 description=author.bio[:200] or f"Stories by {author.name}.",
                 path=author.get_absolute_url(),
-                page=self.request.GET.get("page"),
+                page=context["page_obj"].number,
             ),
         }

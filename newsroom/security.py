@@ -90,7 +90,7 @@ def _asset_origins() -> str:
     return "".join(f" {origin}" for origin in origins)
 
 
-def _policy(*, admin: bool, nonce: str | None) -> str:
+def _policy(*, admin: bool, secure: bool, nonce: str | None) -> str:
     assets = _asset_origins()
     scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
     directives = {
@@ -106,20 +106,23 @@ def _policy(*, admin: bool, nonce: str | None) -> str:
         "form-action": "'self'",
         "frame-ancestors": "'self'" if admin else "'none'",
     }
-    if not settings.DEBUG:
+    # Only on a page that came over HTTPS: on plain HTTP (`make serve`, a proxy that does
+    # not terminate TLS) the browser would retry every asset with TLS on a port that
+    # speaks none.
+    if secure:
         directives["upgrade-insecure-requests"] = ""
     return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
 
 
 @functools.cache
-def _policy_without_nonce(admin: bool) -> str:
+def _policy_without_nonce(admin: bool, secure: bool) -> str:
     """Most responses (every reader's page) share one policy: build it once."""
-    return _policy(admin=admin, nonce=None)
+    return _policy(admin=admin, secure=secure, nonce=None)
 
 
 @receiver(setting_changed)
 def _forget_policy(*, setting, **kwargs):
-    if setting in {"MEDIA_URL", "STATIC_URL", "DEBUG"}:
+    if setting in {"MEDIA_URL", "STATIC_URL"}:
         _policy_without_nonce.cache_clear()
 
 
@@ -141,8 +144,11 @@ class SecurityHeadersMiddleware:
             return response  # Django's debug page needs its inline script and styles
         if "Content-Security-Policy" not in response:
             admin = request.path_info.startswith("/admin/")
+            secure = request.is_secure()
             response["Content-Security-Policy"] = (
-                _policy(admin=admin, nonce=nonce[0]) if nonce else _policy_without_nonce(admin)
+                _policy(admin=admin, secure=secure, nonce=nonce[0])
+                if nonce
+                else _policy_without_nonce(admin, secure)
             )
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")

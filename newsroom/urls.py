@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
-from articles.sitemaps import SITEMAPS, news_sitemap, sitemap_index
+from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
 from newsroom import views
 from newsroom.accounts import ThrottledPasswordResetView
 from newsroom.health import healthz
@@ -15,12 +14,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon),
     path("sitemap.xml", sitemap_index, name="sitemap_index"),
-    path(
-        "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
-        name="sitemap_section",
-    ),
+    path("sitemap-<section>.xml", sitemap_section, name="sitemap_section"),
     path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
     path(
         "admin/password_reset/",

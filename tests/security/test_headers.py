@@ -50,6 +50,26 @@ def test_admin_scripts_need_our_origin_or_this_responses_nonce(editor_client):
     assert nonce not in other["Content-Security-Policy"]  # a new nonce every time
 
 
+@pytest.mark.parametrize("url", ["/", "/feed/", "/nope/", "/admin/login/"])
+def test_upgrade_insecure_requests_only_on_pages_served_over_https(client, settings, url):
+    # Over plain HTTP (`make serve`) the directive sent browsers to TLS on a port without it.
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.SECURE_SSL_REDIRECT = False
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    make_article()
+    plain = client.get(url)["Content-Security-Policy"]
+    assert "upgrade-insecure-requests" not in plain
+    assert "default-src 'self'" in plain
+    assert "upgrade-insecure-requests" in client.get(url, secure=True)["Content-Security-Policy"]
+    proxied = client.get(url, headers={"X-Forwarded-Proto": "https"})
+    assert "upgrade-insecure-requests" in proxied["Content-Security-Policy"]
+    # Claimed by anyone but our proxy, HTTPS does not count.
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    spoofed = Client().get(url, headers={"X-Forwarded-Proto": "https"})
+    assert "upgrade-insecure-requests" not in spoofed["Content-Security-Policy"]
+
+
 def test_hsts_in_production_over_https(client, settings):
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True

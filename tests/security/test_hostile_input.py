@@ -1,11 +1,13 @@
 """An XSS corpus in every text field staff can fill stays inert on every page, feed,
 JSON-LD block and admin page."""
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+import feedparser
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -113,6 +115,55 @@ def test_feeds_and_sitemaps_stay_well_formed_and_inert(client, hostile):
         root = ET.fromstring(response.content)  # raises if anything broke the XML
         for element in root.iter("{http://purl.org/rss/1.0/modules/content/}encoded"):
             assert_inert(element.text or "", url)
+
+
+class Elements(HTMLParser):
+    """The elements an HTML reading of a text finds."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.found: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append(tag)
+
+
+def feed_urls(hostile) -> list[str]:
+    tag = Tag.objects.get(name=PAYLOADS[1])
+    return ["/feed/", "/section/politics/feed/", f"{hostile['author'].get_absolute_url()}feed/",
+            f"/tags/{tag.slug}/feed/", "/corrections/feed/"]  # fmt: skip
+
+
+def test_plain_text_reaches_feed_readers_as_text_in_every_feed(client, hostile):
+    media = "{http://search.yahoo.com/mrss/}"
+    for url in feed_urls(hostile):
+        content = client.get(url).content
+        # What a feed reader gets: <description> and <media:description> are read as HTML.
+        root = ET.fromstring(content)
+        fields = [*root.iter("description"), *root.iter(f"{media}description")]
+        assert len(fields) > 1, url
+        for element in fields:
+            assert Elements(element.text or "").found == [], (url, element.tag, element.text)
+        typed = [e.text for e in root.iter("description") if "alert" in (e.text or "")]
+        assert typed, url
+        assert all(html.unescape(text).startswith(("<script>", "<img")) for text in typed), url
+        # And what feedparser makes of it: no field it treats as HTML holds an element,
+        # except content:encoded, the sanitised body.
+        feed = feedparser.parse(content)
+        assert not feed.bozo, (url, feed.bozo_exception)
+        assert feed.entries, url
+        for entry in feed.entries:
+            details = [entry.get("summary_detail"), entry.get("title_detail"),
+                       *entry.get("content", [])[1:]]  # fmt: skip
+            for detail in filter(None, details):
+                if detail.type == "text/html":
+                    assert Elements(detail.value).found == [], (url, detail.value)
+        body = next((e.content[0].value for e in feed.entries if e.get("content")), None)
+        if url != "/corrections/feed/":
+            assert body is not None, url
+            assert_inert(body, url)
 
 
 def test_admin_pages_render_the_corpus_inert(editor_client, hostile):

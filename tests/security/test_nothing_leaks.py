@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -106,6 +107,30 @@ def test_anonymous_reader_finds_nothing_unpublished(client, desk):
 
 def test_a_logged_in_journalist_finds_nothing_on_the_public_site(journalist_client, desk):
     assert_nothing_leaks(journalist_client, desk)
+
+
+def test_a_tag_only_unpublished_stories_carry_does_not_exist_for_readers(client, desk):
+    # Its name would tell the embargoed topic: the page, its feed and the sitemap agree.
+    assert client.get("/tags/shared/").status_code == 200
+    assert client.get("/tags/shared/feed/").status_code == 200
+    sitemap = client.get("/sitemap-tags.xml").content.decode()
+    assert "/tags/shared/" in sitemap
+    for kind, word in SECRETS.items():
+        slug = f"only-{word.lower()}"
+        for url in (f"/tags/{slug}/", f"/tags/{slug}/feed/"):
+            response = client.get(url)
+            assert response.status_code == 404, (kind, url)
+            assert slug not in response.content.decode(), (kind, url)
+        assert slug not in sitemap, kind
+
+
+def test_a_scheduled_storys_tag_appears_when_the_story_does(client, desk):
+    slug = f"only-{SECRETS['scheduled'].lower()}"
+    assert client.get(f"/tags/{slug}/").status_code == 404
+    with time_machine.travel(desk["scheduled"].published_at + datetime.timedelta(seconds=1)):
+        assert client.get(f"/tags/{slug}/").status_code == 200
+        assert client.get(f"/tags/{slug}/feed/").status_code == 200
+        assert f"/tags/{slug}/" in client.get("/sitemap-tags.xml").content.decode()
 
 
 def test_cached_pages_let_nothing_out_after_an_unpublish(

@@ -90,9 +90,14 @@ def test_https_hits_carry_the_same_security_headers_as_the_full_path(client, set
     _status, headers, _body = fastpath.cached_answer(environ("/", secure=True))
     assert dict(headers) == dict(full.items())
     assert headers and dict(headers)["Strict-Transport-Security"].startswith("max-age=3600")
-    # On plain HTTP there is no HSTS, as with Django.
+    assert "upgrade-insecure-requests" in dict(headers)["Content-Security-Policy"]
+    # On plain HTTP there is no HSTS and no upgrade-insecure-requests, as with Django.
+    client.get("/")
+    full = client.get("/")
     _status, headers, _body = fastpath.cached_answer(environ("/"))
+    assert dict(headers) == dict(full.items())
     assert "Strict-Transport-Security" not in dict(headers)
+    assert "upgrade-insecure-requests" not in dict(headers)["Content-Security-Policy"]
 
 
 def test_head_and_conditional_requests(client, story):
