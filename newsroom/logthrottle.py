@@ -43,9 +43,10 @@ class _Run:
 
 
 class ThrottleRepeats(logging.Filter):
-    def __init__(self, interval: float = 60.0, max_kinds: int = 1000):
+    def __init__(self, interval: float = 60.0, max_kinds: int = 1000, clock=time.monotonic):
         super().__init__()
         self.interval = interval
+        self.clock = clock  # tests pass their own, so a busy machine cannot change a result
         self.max_kinds = max_kinds  # a bound on memory, however many distinct failures
         self._runs: dict[tuple, _Run] = {}
         self._lock = threading.Lock()
@@ -71,7 +72,7 @@ class ThrottleRepeats(logging.Filter):
     def _failed(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1]
         kind = (record.name, str(record.msg), type(exc), _raised_at(exc))
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             run = self._runs.get(kind)
             if run is None or now - run.last_at >= self.interval:
@@ -94,7 +95,7 @@ class ThrottleRepeats(logging.Filter):
         return True
 
     def _recovered(self, record: logging.LogRecord, recovers) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             ended = [kind for kind, run in self._runs.items() if issubclass(run.exc_type, recovers)]
             if not ended:
