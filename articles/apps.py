@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class ArticlesConfig(AppConfig):
@@ -11,6 +12,7 @@ class ArticlesConfig(AppConfig):
         from articles import (
             revisions,  # noqa: F401 - registers articles with reversion
             schedule,
+            sqlite_triggers,
         )
         from articles.models import (
             Agency,
@@ -38,3 +40,8 @@ class ArticlesConfig(AppConfig):
         for model in (Photo, Section, Agency, Tag, FrontPageSlot, BreakingNews, Author, AuthorLink):
             pagecache.watch(model)
         pagecache.register_next_change(schedule.next_change_at)
+
+        # On SQLite the tag links' triggers would break any migration that remakes the
+        # articles table: out of the way while migrations run (articles/sqlite_triggers.py).
+        pre_migrate.connect(sqlite_triggers.drop, sender=self, dispatch_uid="sqlite_triggers")
+        post_migrate.connect(sqlite_triggers.install, sender=self, dispatch_uid="sqlite_triggers")
