@@ -31,7 +31,7 @@ class ArticlesConfig(AppConfig):
         # Whatever readers can see: a change to any of these makes cached pages stale.
         # Drafts that never went out are invisible, so saving them costs the cache nothing.
         def reader_could_see(article):
-            return article.status == "published" or article.first_published_at is not None
+            return article.is_live_or_scheduled or article.first_published_at is not None
 
         pagecache.watch(Article, when=reader_could_see)
         for model in (Byline, Correction):

@@ -85,11 +85,11 @@ def can_submit(user, article: Article) -> bool:
 
 def can_publish(user, article: Article) -> bool:
     """Publish now or schedule: editors only, from draft, review or scheduled."""
-    return is_editor(user) and (article.status != Status.PUBLISHED or article.is_scheduled)
+    return is_editor(user) and (not article.is_live_or_scheduled or article.is_scheduled)
 
 
 def can_unpublish(user, article: Article) -> bool:
-    return is_editor(user) and article.status == Status.PUBLISHED
+    return is_editor(user) and article.is_live_or_scheduled
 
 
 def can_return(user, article: Article) -> bool:
@@ -97,7 +97,7 @@ def can_return(user, article: Article) -> bool:
 
 
 def can_correct(user, article: Article) -> bool:
-    return is_editor(user) and article.status == Status.PUBLISHED
+    return is_editor(user) and article.is_live_or_scheduled
 
 
 def can_preview(user, article: Article) -> bool:
@@ -125,7 +125,7 @@ def photo_is_public(photo: Photo) -> bool:
     readers see (or will see), as changing the story's text would."""
     if photo.pk is None:
         return False
-    return Article.objects.filter(status=Status.PUBLISHED, lead_photo=photo).exists()
+    return Article.objects.live_or_scheduled().filter(lead_photo=photo).exists()
 
 
 def can_change_photo(user, photo: Photo | None = None) -> bool:
