@@ -17,9 +17,12 @@ import sys
 import textwrap
 
 import psycopg
+import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from articles.models import Article, Status
+from tests.factories import make_article
 from tests.support import ROOT, clean_env
 
 LATER_MIGRATION = """
@@ -103,3 +106,21 @@ def test_a_later_migration_that_remakes_the_articles_table_keeps_tag_pages_in_or
                                     "Wells run dry"]  # fmt: skip
     # Undoing it (two more remakes on SQLite) keeps both as well.
     assert seen["undone"] == ["Farmers ration water", "Reservoir levels fall", "Wells run dry"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search trigger")
+@pytest.mark.django_db
+def test_the_search_vector_follows_the_text_whatever_else_is_written():
+    """Since 0007 the search trigger names no column: its function decides."""
+    story = make_article("Lighthouse keeper retires")
+
+    def matches(word):
+        return Article.objects.filter(pk=story.pk, search_vector=word).exists()
+
+    assert matches("lighthouse")
+    Article.objects.filter(pk=story.pk).update(headline="Ferry timetable changes")
+    assert matches("ferry") and not matches("lighthouse")
+    Article.objects.filter(pk=story.pk).update(status=Status.DRAFT)  # text untouched
+    assert matches("ferry")
+    Article.objects.filter(pk=story.pk).update(search_vector=None)  # a stale write
+    assert matches("ferry")
