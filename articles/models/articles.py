@@ -93,9 +93,10 @@ class ArticleQuerySet(models.QuerySet):
     def tagged(self, tag_id: int, *, at: datetime.datetime) -> "ArticleQuerySet":
         """Stories with this tag; `newest_first()` then reads them through the tag's own
         index. Each tag link carries a copy of its story's publish time, kept by the
-        database (migration 0005), so a tag page reads its twenty links in order instead of
-        walking the archive's newest stories looking for the tag, which grew with the
-        archive (docs/performance.md). `at` is the moment of published(at=...)."""
+        database (migration 0005; on SQLite articles/sqlite_triggers.py), so a tag page
+        reads its twenty links in order instead of walking the archive's newest stories
+        looking for the tag, which grew with the archive (docs/performance.md). `at` is the
+        moment of published(at=...)."""
         clone = self.filter(tagged_items__tag_id=tag_id, tagged_items__published_at__lte=at)
         clone._newest_first_by = ("-tagged_items__published_at", "-id")
         return clone
