@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class ArticlesConfig(AppConfig):
@@ -11,6 +12,7 @@ class ArticlesConfig(AppConfig):
         from articles import (
             revisions,  # noqa: F401 - registers articles with reversion
             schedule,
+            sqlite_triggers,
         )
         from articles.models import (
             Agency,
@@ -29,7 +31,7 @@ class ArticlesConfig(AppConfig):
         # Whatever readers can see: a change to any of these makes cached pages stale.
         # Drafts that never went out are invisible, so saving them costs the cache nothing.
         def reader_could_see(article):
-            return article.status == "published" or article.first_published_at is not None
+            return article.is_live_or_scheduled or article.first_published_at is not None
 
         pagecache.watch(Article, when=reader_could_see)
         for model in (Byline, Correction):
@@ -38,3 +40,8 @@ class ArticlesConfig(AppConfig):
         for model in (Photo, Section, Agency, Tag, FrontPageSlot, BreakingNews, Author, AuthorLink):
             pagecache.watch(model)
         pagecache.register_next_change(schedule.next_change_at)
+
+        # On SQLite the tag links' triggers would break any migration that remakes the
+        # articles table: out of the way while migrations run (articles/sqlite_triggers.py).
+        pre_migrate.connect(sqlite_triggers.drop, sender=self, dispatch_uid="sqlite_triggers")
+        post_migrate.connect(sqlite_triggers.install, sender=self, dispatch_uid="sqlite_triggers")

@@ -5,6 +5,8 @@ Used by the admin (buttons, forms, querysets), the services (which refuse whatev
 crafted request asks for) and the tests.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
@@ -56,11 +58,12 @@ def can_create(user) -> bool:
     return _is_staff(user) and user.has_perm("articles.add_article")
 
 
-def can_edit(user, article: Article) -> bool:
-    """Editors edit everything; journalists their own drafts (including returned ones)."""
+def can_edit(user, article: Article | None = None) -> bool:
+    """Editors edit everything; journalists their own drafts (including returned ones).
+    Without an article: whether the user edits articles at all."""
     if not _is_staff(user) or not user.has_perm("articles.change_article"):
         return False
-    if is_editor(user):
+    if article is None or is_editor(user):
         return True
     return article.status == Status.DRAFT and is_own(user, article)
 
@@ -85,11 +88,11 @@ def can_submit(user, article: Article) -> bool:
 
 def can_publish(user, article: Article) -> bool:
     """Publish now or schedule: editors only, from draft, review or scheduled."""
-    return is_editor(user) and (article.status != Status.PUBLISHED or article.is_scheduled)
+    return is_editor(user) and (not article.is_live_or_scheduled or article.is_scheduled)
 
 
 def can_unpublish(user, article: Article) -> bool:
-    return is_editor(user) and article.status == Status.PUBLISHED
+    return is_editor(user) and article.is_live_or_scheduled
 
 
 def can_return(user, article: Article) -> bool:
@@ -97,7 +100,12 @@ def can_return(user, article: Article) -> bool:
 
 
 def can_correct(user, article: Article) -> bool:
-    return is_editor(user) and article.status == Status.PUBLISHED
+    return is_editor(user) and article.is_live_or_scheduled
+
+
+def can_recover(user) -> bool:
+    """Deleted stories come back through an editor."""
+    return is_editor(user)
 
 
 def can_preview(user, article: Article) -> bool:
@@ -125,7 +133,7 @@ def photo_is_public(photo: Photo) -> bool:
     readers see (or will see), as changing the story's text would."""
     if photo.pk is None:
         return False
-    return Article.objects.filter(status=Status.PUBLISHED, lead_photo=photo).exists()
+    return Article.objects.live_or_scheduled().filter(lead_photo=photo).exists()
 
 
 def can_change_photo(user, photo: Photo | None = None) -> bool:
@@ -164,6 +172,27 @@ def visible_tags(user, queryset):
     )
 
 
-def require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
+# --- refusals -------------------------------------------------------------------------
+
+# What the desk is told when a rule says no. The services and the admin's workflow pages
+# both refuse through check(), so a refusal reads the same wherever it is met.
+REFUSALS: dict[Callable[..., bool], str] = {
+    can_view: "You cannot see this article.",
+    can_create: "You cannot create articles.",
+    can_edit: "You cannot edit this article.",
+    can_delete: "You cannot delete this article.",
+    can_submit: "You cannot submit this article for review.",
+    can_publish: "Only editors can publish or schedule.",
+    can_unpublish: "Only editors can unpublish.",
+    can_return: "Only editors can return articles in review.",
+    can_correct: "Only editors can add corrections, and only to published articles.",
+    can_recover: "Only editors can recover deleted articles.",
+    can_preview: "You cannot preview this article.",
+    can_share_preview: "You cannot share or revoke preview links of this article.",
+}
+
+
+def check(rule: Callable[..., bool], user, *subject) -> None:
+    """Raise NotAllowed, in the desk's words for `rule`, unless `rule(user, *subject)`."""
+    if not rule(user, *subject):
+        raise NotAllowed(REFUSALS[rule])

@@ -21,9 +21,10 @@ def next_change_at(now: datetime.datetime) -> datetime.datetime | None:
             ends=Min("ends_at", filter=Q(ends_at__gt=now)),
         ).values()
     today = timezone.localdate(now)
-    last_day = Photo.objects.filter(
-        usable_until__gte=today, lead_articles__status="published"
-    ).aggregate(day=Min("usable_until"))["day"]
+    shown = Article.objects.live_or_scheduled().values("lead_photo")
+    last_day = Photo.objects.filter(usable_until__gte=today, pk__in=shown).aggregate(
+        day=Min("usable_until")
+    )["day"]
     if last_day is not None:
         # Rights lapse at the start of the day after the last allowed day.
         lapse = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min)

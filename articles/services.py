@@ -27,7 +27,6 @@ from articles.models import (
     Status,
 )
 from articles.models.articles import new_preview_secret
-from articles.permissions import require
 from authors.models import Author
 from newsroom.slugs import unique_slug
 
@@ -126,13 +125,13 @@ def save_article(
     now = timezone.now()
     old_path = None
     if creating:
-        require(permissions.can_create(by), "You cannot create articles.")
+        permissions.check(permissions.can_create, by)
         article.created_by = by
         article.status = Status.DRAFT
         article.version = 1
     else:
         current = _locked(article)
-        require(permissions.can_edit(by, current), "You cannot edit this article.")
+        permissions.check(permissions.can_edit, by, current)
         if expected_version is not None and current.version != expected_version:
             raise StaleEdit(current)
         article.version = current.version + 1
@@ -186,7 +185,7 @@ def _set_relations(article: Article, *, authors, sections, agencies, tags) -> No
 def submit(article: Article, *, by, note: str = "") -> Article:
     """Journalist → desk: the draft is ready for an editor."""
     current = _locked(article)
-    require(permissions.can_submit(by, current), "You cannot submit this article for review.")
+    permissions.check(permissions.can_submit, by, current)
     current.move_to(Status.REVIEW)
     _bump(current, "status")
     _event(current, EventAction.SUBMITTED, by, note=note)
@@ -199,7 +198,7 @@ def return_to_journalist(article: Article, *, by, note: str) -> Article:
     if not note.strip():
         raise ValueError("Write a note telling the journalist what to change.")
     current = _locked(article)
-    require(permissions.can_return(by, current), "Only editors can return articles in review.")
+    permissions.check(permissions.can_return, by, current)
     current.move_to(Status.DRAFT)
     _bump(current, "status")
     _event(current, EventAction.RETURNED, by, note=note.strip())
@@ -213,7 +212,7 @@ def publish(article: Article, *, by, at: datetime.datetime | None = None) -> Art
     was live before (unpublished, or deleted and recovered) keeps its publish time."""
     now = timezone.now()
     current = _locked(article)
-    require(permissions.can_publish(by, current), "Only editors can publish or schedule.")
+    permissions.check(permissions.can_publish, by, current)
     if at is not None and timezone.is_naive(at):
         raise ValueError("The publish time needs a time zone.")
     # Published now, a story that went out before comes back at its own address (which
@@ -246,7 +245,7 @@ def unpublish(article: Article, *, by, note: str = "") -> Article:
     """Take a published or scheduled article down; it goes back to draft."""
     now = timezone.now()
     current = _locked(article)
-    require(permissions.can_unpublish(by, current), "Only editors can unpublish.")
+    permissions.check(permissions.can_unpublish, by, current)
     current.move_to(Status.DRAFT)
     if current.first_published_at and current.first_published_at > now:
         # It was only scheduled and never went out.
@@ -271,10 +270,7 @@ def add_correction(
     if kind not in CorrectionKind.values:
         raise ValueError("Choose correction, clarification or update.")
     current = _locked(article)
-    require(
-        permissions.can_correct(by, current),
-        "Only editors can add corrections, and only to published articles.",
-    )
+    permissions.check(permissions.can_correct, by, current)
     correction = Correction.objects.create(
         article=current,
         kind=kind,
@@ -291,7 +287,7 @@ def add_correction(
 def delete_article(article: Article, *, by) -> None:
     """Delete; an editor can recover it, with its history, from the version kept here."""
     current = _locked(article)
-    require(permissions.can_delete(by, current), "You cannot delete this article.")
+    permissions.check(permissions.can_delete, by, current)
     revisions.record_deletion(current, by=by)
     current.delete()
 
@@ -309,7 +305,7 @@ def restore_revision(
     if version.object_id != str(article.pk) or version.content_type.model_class() is not Article:
         raise ValueError("That version belongs to another article.")
     current = _locked(article)
-    require(permissions.can_edit(by, current), "You cannot edit this article.")
+    permissions.check(permissions.can_edit, by, current)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(current)
     data = revisions.snapshot(version)
@@ -343,7 +339,7 @@ def recover_article(version, *, by) -> Article:
     """Bring back a deleted article as a draft, from the version kept when it was deleted:
     its content and relations, its publish times (so publishing it again brings it back at
     its address), its workflow steps, corrections and old addresses."""
-    require(permissions.is_editor(by), "Only editors can recover deleted articles.")
+    permissions.check(permissions.can_recover, by)
     if Article.objects.filter(pk=version.object_id).exists():
         raise ValueError("That article is not deleted.")
     now = timezone.now()
@@ -440,7 +436,7 @@ def _bring_back_history(article: Article, history: dict, *, users: dict, by) -> 
 def revoke_preview_links(article: Article, *, by) -> Article:
     """Make every preview link handed out so far stop working."""
     current = _locked(article)
-    require(permissions.can_share_preview(by, current), "You cannot manage preview links.")
+    permissions.check(permissions.can_share_preview, by, current)
     current.preview_secret = new_preview_secret()
     current.save(update_fields=["preview_secret"])
     return current

@@ -13,7 +13,7 @@ from js_asset import Media as JsMedia
 from articles import permissions, preflight, services
 from articles.admin import workflow
 from articles.forms import ArticleForm
-from articles.models import Article, Byline, Status
+from articles.models import Article, Byline
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -208,7 +208,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.is_scheduled:
             when = timezone.localtime(article.published_at)
             return f"Scheduled for {when:%d %B %Y, %H:%M}"
-        if article.status == Status.PUBLISHED:
+        if article.is_live_or_scheduled:
             return format_html(
                 '{} — <a href="{}">view on site</a>', label, article.get_absolute_url()
             )

@@ -25,7 +25,7 @@ class FrontPageSlotAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "article":
             # Only stories that are out or scheduled can be pinned.
-            kwargs["queryset"] = Article.objects.filter(status="published")
+            kwargs["queryset"] = Article.objects.live_or_scheduled()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

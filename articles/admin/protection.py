@@ -2,7 +2,7 @@
 
 from django.utils.text import capfirst
 
-from articles.models import Article, Status
+from articles.models import Article
 
 
 class ProtectPublishedUsage:
@@ -18,9 +18,11 @@ class ProtectPublishedUsage:
         name = capfirst(self.model._meta.verbose_name)
         protected = list(protected)
         for obj in objs:
-            in_use = Article.objects.filter(
-                status=Status.PUBLISHED, **{self.article_lookup: obj}
-            ).order_by("headline")
+            in_use = (
+                Article.objects.live_or_scheduled()
+                .filter(**{self.article_lookup: obj})
+                .order_by("headline")
+            )
             protected += [
                 f"{name} “{obj}” is used by the published article “{article.headline}”"
                 for article in in_use.only("headline")

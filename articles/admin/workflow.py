@@ -6,7 +6,6 @@ permissions.py whether the step is allowed (403 otherwise) and calls a service.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -43,11 +42,6 @@ def _render(request, model_admin, template: str, article: Article | None, **cont
     return TemplateResponse(request, f"admin/articles/article/{template}", context)
 
 
-def _allowed(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 # --- the change form's buttons ------------------------------------------------------
 
 
@@ -80,7 +74,7 @@ def returned_note(article: Article):
 @require_POST
 def submit_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_submit(request.user, article), "You cannot submit this article.")
+    permissions.check(permissions.can_submit, request.user, article)
     services.submit(article, by=request.user)
     messages.success(request, f"“{article}” was sent to the editors for review.")
     return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
@@ -89,7 +83,7 @@ def submit_view(request, pk, model_admin):
 @never_cache
 def publish_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_publish(request.user, article), "Only editors can publish.")
+    permissions.check(permissions.can_publish, request.user, article)
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,7 +116,7 @@ def publish_view(request, pk, model_admin):
 @never_cache
 def return_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_return(request.user, article), "Only editors can return articles.")
+    permissions.check(permissions.can_return, request.user, article)
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.return_to_journalist(article, by=request.user, note=form.cleaned_data["note"])
@@ -137,7 +131,7 @@ def return_view(request, pk, model_admin):
 @never_cache
 def unpublish_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_unpublish(request.user, article), "Only editors can unpublish.")
+    permissions.check(permissions.can_unpublish, request.user, article)
     form = UnpublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.unpublish(article, by=request.user, note=form.cleaned_data["note"])
@@ -156,10 +150,7 @@ def unpublish_view(request, pk, model_admin):
 @never_cache
 def correct_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(
-        permissions.can_correct(request.user, article),
-        "Only editors can add corrections, and only to published articles.",
-    )
+    permissions.check(permissions.can_correct, request.user, article)
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_correction(
@@ -177,7 +168,7 @@ def correct_view(request, pk, model_admin):
 @never_cache
 def share_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_share_preview(request.user, article), "You cannot share this article.")
+    permissions.check(permissions.can_share_preview, request.user, article)
     form = ShareForm(request.POST or None)
     link = expires = None
     if request.method == "POST" and "revoke" in request.POST:
@@ -196,7 +187,7 @@ def share_view(request, pk, model_admin):
 @never_cache
 def preview_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_preview(request.user, article), "You cannot preview this article.")
+    permissions.check(permissions.can_preview, request.user, article)
     article = Article.objects.for_detail().get(pk=article.pk)
     return render_article(request, article, preview=True)
 
@@ -206,7 +197,7 @@ def tag_suggestions(request):
     tags the user could see used, so a suggestion never reveals an embargoed topic."""
     typed = request.GET.get("q", "").strip()[:50]
     names = []
-    if typed and request.user.has_perm("articles.change_article"):
+    if typed and permissions.can_edit(request.user):
         names = list(
             permissions.visible_tags(request.user, Tag.objects.filter(name__istartswith=typed))
             .order_by("name")
@@ -237,7 +228,7 @@ def _version(article: Article, version_id: int) -> Version:
 @never_cache
 def compare_view(request, pk, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_view(request.user, article), "You cannot see this article.")
+    permissions.check(permissions.can_view, request.user, article)
     try:
         older = _version(article, int(request.GET.get("from", "")))
         newer = _version(article, int(request.GET.get("to", "")))
@@ -255,7 +246,7 @@ def compare_view(request, pk, model_admin):
 @never_cache
 def restore_view(request, pk, version_id, model_admin):
     article = _article(request, pk, model_admin)
-    _allowed(permissions.can_edit(request.user, article), "You cannot edit this article.")
+    permissions.check(permissions.can_edit, request.user, article)
     version = _version(article, version_id)
     refused = None
     if request.method == "POST":
@@ -294,7 +285,7 @@ def restore_view(request, pk, version_id, model_admin):
 
 @never_cache
 def deleted_view(request, model_admin):
-    _allowed(permissions.is_editor(request.user), "Only editors can recover deleted articles.")
+    permissions.check(permissions.can_recover, request.user)
     return _render(
         request, model_admin, "deleted.html", None,
         title="Deleted articles", versions=revisions.deleted_articles()[:200],
@@ -303,7 +294,7 @@ def deleted_view(request, model_admin):
 
 @require_POST
 def recover_view(request, version_id, model_admin):
-    _allowed(permissions.is_editor(request.user), "Only editors can recover deleted articles.")
+    permissions.check(permissions.can_recover, request.user)
     version = get_object_or_404(revisions.deleted_articles(), pk=version_id)
     article = services.recover_article(version, by=request.user)
     messages.success(request, f"“{article}” was recovered as a draft.")

@@ -6,7 +6,9 @@ link now carries a copy of its story's publish time, and an index on (tag, publi
 story) hands the page its links in order. The copy is kept by the database, so nothing
 that changes a publish time (the desk, the scheduler, a bulk update, a data fix in SQL)
 can forget it: a trigger copies it when a link is written, another when the story's
-publish time changes. Existing links are filled in here.
+publish time changes. Existing links are filled in here. (On PostgreSQL migration 0007
+rewrote the story's trigger without a column list; on SQLite the triggers live in
+articles/sqlite_triggers.py.)
 """
 
 from django.db import migrations, models
@@ -53,45 +55,16 @@ POSTGRESQL_BACKWARDS = [
     "DROP FUNCTION IF EXISTS articles_taggedarticle_copy_published_at()",
 ]
 
-# SQLite's BEFORE triggers cannot change the row: the AFTER triggers write the copy, and
-# its recursive triggers are off, so those writes fire nothing further.
-_STORY_TIME = "(SELECT published_at FROM articles_article WHERE id = NEW.content_object_id)"
+# SQLite gets the same copy from triggers installed after every `migrate` run and dropped
+# before the next (articles/sqlite_triggers.py): created here, they broke every later
+# migration that remakes the articles table.
 SQLITE = [
-    f"""
-    CREATE TRIGGER articles_taggedarticle_published_at_insert
-    AFTER INSERT ON articles_taggedarticle
-    BEGIN
-        UPDATE articles_taggedarticle SET published_at = {_STORY_TIME} WHERE id = NEW.id;
-    END
-    """,
-    f"""
-    CREATE TRIGGER articles_taggedarticle_published_at_update
-    AFTER UPDATE ON articles_taggedarticle
-    WHEN NEW.published_at IS NOT {_STORY_TIME}
-    BEGIN
-        UPDATE articles_taggedarticle SET published_at = {_STORY_TIME} WHERE id = NEW.id;
-    END
-    """,
-    """
-    CREATE TRIGGER articles_article_published_at_to_tags
-    AFTER UPDATE OF published_at ON articles_article
-    WHEN OLD.published_at IS NOT NEW.published_at
-    BEGIN
-        UPDATE articles_taggedarticle SET published_at = NEW.published_at
-        WHERE content_object_id = NEW.id;
-    END
-    """,
     """
     UPDATE articles_taggedarticle SET published_at = (
         SELECT published_at FROM articles_article
         WHERE articles_article.id = articles_taggedarticle.content_object_id
     )
     """,
-]
-SQLITE_BACKWARDS = [
-    "DROP TRIGGER IF EXISTS articles_article_published_at_to_tags",
-    "DROP TRIGGER IF EXISTS articles_taggedarticle_published_at_update",
-    "DROP TRIGGER IF EXISTS articles_taggedarticle_published_at_insert",
 ]
 
 
@@ -105,7 +78,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    _run(schema_editor, {"postgresql": POSTGRESQL_BACKWARDS, "sqlite": SQLITE_BACKWARDS})
+    _run(schema_editor, {"postgresql": POSTGRESQL_BACKWARDS})
 
 
 class Migration(migrations.Migration):

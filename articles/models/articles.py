@@ -67,13 +67,18 @@ class ArticleQuerySet(models.QuerySet):
         clone._with_bylines = True
         return clone
 
+    def live_or_scheduled(self) -> "ArticleQuerySet":
+        """Published, whether its time has come or not: what readers see or will see (what
+        may be pinned, what protects its photo, section and tags)."""
+        return self.filter(status=Status.PUBLISHED)
+
     def published(self, *, at: datetime.datetime | None = None) -> "ArticleQuerySet":
         """What readers may see: published and due. The one visibility rule."""
-        return self.filter(status=Status.PUBLISHED, published_at__lte=at or timezone.now())
+        return self.live_or_scheduled().filter(published_at__lte=at or timezone.now())
 
     def scheduled(self, *, at: datetime.datetime | None = None) -> "ArticleQuerySet":
         """Published with a publish time still in the future."""
-        return self.filter(status=Status.PUBLISHED, published_at__gt=at or timezone.now())
+        return self.live_or_scheduled().filter(published_at__gt=at or timezone.now())
 
     def drafts(self) -> "ArticleQuerySet":
         return self.filter(status=Status.DRAFT)
@@ -88,9 +93,10 @@ class ArticleQuerySet(models.QuerySet):
     def tagged(self, tag_id: int, *, at: datetime.datetime) -> "ArticleQuerySet":
         """Stories with this tag; `newest_first()` then reads them through the tag's own
         index. Each tag link carries a copy of its story's publish time, kept by the
-        database (migration 0005), so a tag page reads its twenty links in order instead of
-        walking the archive's newest stories looking for the tag, which grew with the
-        archive (docs/performance.md). `at` is the moment of published(at=...)."""
+        database (migration 0005; on SQLite articles/sqlite_triggers.py), so a tag page
+        reads its twenty links in order instead of walking the archive's newest stories
+        looking for the tag, which grew with the archive (docs/performance.md). `at` is the
+        moment of published(at=...)."""
         clone = self.filter(tagged_items__tag_id=tag_id, tagged_items__published_at__lte=at)
         clone._newest_first_by = ("-tagged_items__published_at", "-id")
         return clone
@@ -325,10 +331,15 @@ class Article(models.Model):
             )
         self.status = status
 
+    @property
+    def is_live_or_scheduled(self) -> bool:
+        """ArticleQuerySet.live_or_scheduled(), for one article in memory."""
+        return self.status == Status.PUBLISHED
+
     def is_visible(self, *, at: datetime.datetime | None = None) -> bool:
         """The visibility rule of ArticleQuerySet.published(), for one article in memory."""
         return (
-            self.status == Status.PUBLISHED
+            self.is_live_or_scheduled
             and self.published_at is not None
             and self.published_at <= (at or timezone.now())
         )
@@ -338,7 +349,7 @@ class Article(models.Model):
         deleted and recovered) keeps when it is published again now: its address carries
         that date, so links readers have keep working. None for any other story."""
         if (
-            self.status != Status.PUBLISHED
+            not self.is_live_or_scheduled
             and self.first_published_at is not None
             and self.first_published_at <= now
             and self.published_at is not None
@@ -349,7 +360,7 @@ class Article(models.Model):
 
     @property
     def is_scheduled(self) -> bool:
-        return self.status == Status.PUBLISHED and not self.is_visible()
+        return self.is_live_or_scheduled and not self.is_visible()
 
     @property
     def state_label(self) -> str:

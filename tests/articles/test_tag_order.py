@@ -1,5 +1,6 @@
 """Tag pages read a tag's stories from one index: each tag link carries its story's publish
-time, copied by the database (migration 0005) whatever changes that time."""
+time, copied by the database (migration 0005, articles/sqlite_triggers.py) whatever changes that
+time."""
 
 import datetime
 import re
