@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from articles.models import Photo
-from newsroom import imaging
+from newsroom import decoding, imaging
 
 NEAR_DUPLICATE_BITS = 8  # of 64: resized or re-compressed copies differ by a few bits
 
@@ -46,11 +46,14 @@ class NewFiles:
 
 
 def process(upload, *, focal: tuple[float, float] = (0.5, 0.5)) -> NewFiles:
-    """Decode an upload, make its renditions and write them all. Call it outside any
-    transaction; raises imaging.ImageRejected, and leaves no file behind when it fails."""
-    with imaging.one_at_a_time():
-        prepared = imaging.prepare(upload)
-        return write(prepared, focal=focal)
+    """Decode an upload, make its renditions and write them all, on the decoding thread
+    (newsroom/decoding.py). Call it outside any transaction; raises imaging.ImageRejected,
+    and leaves no file behind when it fails."""
+    return decoding.run(_prepare_and_write, upload, focal)
+
+
+def _prepare_and_write(upload, focal: tuple[float, float]) -> NewFiles:
+    return write(imaging.prepare(upload), focal=focal)
 
 
 def write(prepared: imaging.PreparedImage, *, focal: tuple[float, float]) -> NewFiles:
@@ -78,16 +81,19 @@ def write(prepared: imaging.PreparedImage, *, focal: tuple[float, float]) -> New
 def recut(photo: Photo, *, focal: tuple[float, float]) -> NewFiles:
     """New renditions of a stored photo around another focal point (outside any
     transaction, like `process`)."""
-    with imaging.one_at_a_time():
-        with default_storage.open(photo.image.name, "rb") as original:
-            prepared = imaging.prepare(original)
-        written: list[str] = []
-        try:
-            renditions = _save_renditions(photo.image.name, prepared.image, focal, written)
-        except BaseException:
-            _delete(written)
-            raise
+    renditions = decoding.run(_cut, photo.image.name, focal)
     return NewFiles(renditions=renditions, focal=focal, photo_pk=photo.pk)
+
+
+def _cut(original: str, focal: tuple[float, float]) -> dict:
+    with default_storage.open(original, "rb") as stored:
+        prepared = imaging.prepare(stored)
+    written: list[str] = []
+    try:
+        return _save_renditions(original, prepared.image, focal, written)
+    except BaseException:
+        _delete(written)
+        raise
 
 
 def attach(photo: Photo, files: NewFiles, *, by=None) -> Photo:

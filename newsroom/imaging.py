@@ -15,8 +15,7 @@ The gate (`prepare`):
     kept copy of the original included — is only image data: no GPS, no camera serial
     numbers, nothing appended after the image (polyglots lose their payload).
 
-Only one image is decoded at a time in a process (`one_at_a_time`), so a worker's memory
-is bounded by one image whatever its threads are doing.
+Uploads are decoded on one low-priority thread per process (newsroom/decoding.py).
 
 Renditions (`make_renditions`): JPEG and WebP at a few widths, never upscaled, each made
 by reducing the previous (larger) one, so the full-size image is resampled only once.
@@ -24,8 +23,6 @@ by reducing the previous (larger) one, so the full-size image is resampled only 
 
 import io
 import math
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -53,8 +50,6 @@ _OPEN_BYTES = {"1": 2, "L": 1, "P": 5, "I": 5, "F": 5}
 _OPEN_BYTES_16_BIT = 7
 _OPEN_BYTES_DEFAULT = 4
 _WEBP_FACTOR = 3
-BUSY_WAIT_SECONDS = 20
-_decoding = threading.Lock()
 
 
 class ImageRejected(ValidationError):
@@ -142,21 +137,6 @@ def prepare(upload) -> PreparedImage:
         image=image,
         perceptual_hash=difference_hash(image),
     )
-
-
-@contextmanager
-def one_at_a_time():
-    """Hold the process's one decoding slot (a worker's threads take turns), or refuse
-    with a message after BUSY_WAIT_SECONDS instead of letting the request time out."""
-    if not _decoding.acquire(timeout=BUSY_WAIT_SECONDS):
-        raise ImageRejected(
-            "Many photos are being processed right now. Wait a minute and upload it again.",
-            code="busy",
-        )
-    try:
-        yield
-    finally:
-        _decoding.release()
 
 
 def _memory_budget() -> int:

@@ -167,7 +167,9 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
 ):
     """On SQLite a transaction holds the only write lock from its first statement: a
     decode inside the admin's transaction made every sign-in wait (issue 14)."""
-    seen: dict[str, list[bool]] = {"prepare": [], "make_renditions": [], "save": []}
+    seen: dict[str, list[bool]] = {
+        "process": [], "recut": [], "prepare": [], "make_renditions": [], "save": []
+    }  # fmt: skip
 
     def spy(owner, name):
         real = getattr(owner, name)
@@ -178,6 +180,10 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
 
         monkeypatch.setattr(owner, name, recording)
 
+    # The request's thread waits for the decoding thread in process() and recut(): it
+    # must not be holding a transaction (a lock) while it waits.
+    spy(photos, "process")
+    spy(photos, "recut")
     spy(imaging, "prepare")
     spy(imaging, "make_renditions")
     spy(Photo, "save")  # the row is still saved in the admin's transaction
@@ -185,11 +191,14 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
     response = upload(client, jpeg_bytes((2000, 1000)))
     assert response.status_code == 302
     photo = Photo.objects.get()
-    assert seen == {"prepare": [False], "make_renditions": [False], "save": [True]}
+    assert seen == {
+        "process": [False], "recut": [], "prepare": [False], "make_renditions": [False],
+        "save": [True],
+    }  # fmt: skip
     assert all(default_storage.exists(name) for name in _names(photo))
 
     # A new focal point cuts the renditions again, outside the transaction too.
-    seen.update(prepare=[], make_renditions=[], save=[])
+    seen.update(process=[], prepare=[], make_renditions=[], save=[])
     change = reverse("admin:articles_photo_change", args=[photo.pk])
     form = {
         "alt_text": photo.alt_text, "caption": "", "credit": "", "agency": photo.agency_id,
@@ -199,7 +208,10 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
     old = _names(photo)
     assert client.post(change, form).status_code == 302
     photo.refresh_from_db()
-    assert seen == {"prepare": [False], "make_renditions": [False], "save": [True]}
+    assert seen == {
+        "process": [], "recut": [False], "prepare": [False], "make_renditions": [False],
+        "save": [True],
+    }  # fmt: skip
     assert photo.focal_x == 0.2
     assert all(default_storage.exists(name) for name in _names(photo))
     assert not any(default_storage.exists(name) for name in set(old) - set(_names(photo)))
@@ -269,3 +281,38 @@ def test_nothing_is_decoded_for_someone_who_may_not_add_photos(client, monkeypat
 def test_pixel_cap_still_comes_first():
     with pytest.raises(imaging.ImageRejected, match="too many pixels"):
         imaging.prepare(io.BytesIO(png_claiming(60_000, 60_000)))
+
+
+def test_photos_are_decoded_one_at_a_time_on_a_low_priority_thread():
+    """A sign-in or a page gets the CPU before the photos, and a worker keeps a thread for
+    everyone else: past WAITING_LIMIT waiting uploads, the next is asked to try again."""
+    import threading
+
+    from newsroom import decoding
+
+    release, running = threading.Event(), threading.Semaphore(0)
+    seen = []
+
+    def slow():
+        seen.append((threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0)))
+        running.release()
+        release.wait(10)
+        return "decoded"
+
+    waiting = [
+        threading.Thread(target=lambda: seen.append(decoding.run(slow)))
+        for _ in range(decoding.WAITING_LIMIT)
+    ]
+    for thread in waiting:
+        thread.start()
+    assert running.acquire(timeout=10)  # the first has started; the others queue
+    with pytest.raises(imaging.ImageRejected, match="Many photos are being processed"):
+        decoding.run(slow)
+    release.set()
+    for thread in waiting:
+        thread.join(10)
+    threads_and_priorities = [item for item in seen if item != "decoded"]
+    assert seen.count("decoded") == decoding.WAITING_LIMIT
+    assert len({thread for thread, _ in threads_and_priorities}) == 1  # one thread
+    assert {priority for _, priority in threads_and_priorities} == {decoding.NICENESS}
+    assert decoding.run(lambda: 42) == 42  # free again
