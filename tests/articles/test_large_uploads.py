@@ -93,6 +93,17 @@ def test_the_largest_png_accepted_is_processed_in_under_250_mb(tmp_path, setting
     assert measured["peak_mb"] < MEMORY_CEILING_MB, measured
 
 
+def test_the_largest_webp_accepted_is_processed_in_under_250_mb(tmp_path, settings):
+    """libwebp holds a canvas of its own and hands Pillow a copy: 12 bytes a pixel."""
+    pixels = settings.PHOTO_DECODE_MEMORY_MB * 1024 * 1024 // 12
+    width = 3700
+    path = tmp_path / "largest.webp"
+    photo_like((width, pixels // width)).save(path, "WEBP", quality=80)
+    measured = peak_memory_of_processing(path)
+    assert measured["peak_mb"] < MEMORY_CEILING_MB, measured
+    assert measured["renditions"] == 14
+
+
 def png_of(size: tuple[int, int]) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (20, 120, 200)).save(out, "PNG")
