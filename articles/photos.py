@@ -49,11 +49,12 @@ def process(upload, *, focal: tuple[float, float] = (0.5, 0.5)) -> NewFiles:
     """Decode an upload, make its renditions and write them all, on the decoding thread
     (newsroom/decoding.py). Call it outside any transaction; raises imaging.ImageRejected,
     and leaves no file behind when it fails."""
-    return decoding.run(_prepare_and_write, upload, focal)
+    opened = imaging.inspect(upload)  # a refusal from the header needs no decoding thread
+    return decoding.run(_decode_and_write, opened, focal)
 
 
-def _prepare_and_write(upload, focal: tuple[float, float]) -> NewFiles:
-    return write(imaging.prepare(upload), focal=focal)
+def _decode_and_write(opened, focal: tuple[float, float]) -> NewFiles:
+    return write(imaging.clean(opened), focal=focal)
 
 
 def write(prepared: imaging.PreparedImage, *, focal: tuple[float, float]) -> NewFiles:

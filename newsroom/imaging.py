@@ -84,6 +84,12 @@ def _pixel_cap() -> int:
 
 def prepare(upload) -> PreparedImage:
     """Validate and clean an uploaded file; raise ImageRejected with a clear message."""
+    return clean(inspect(upload))
+
+
+def inspect(upload) -> Image.Image:
+    """Every check the file's header allows, before any decoding: the opened image, not
+    yet decoded. Cheap, so an upload refused here never waits for the decoding thread."""
     max_bytes = settings.PHOTO_MAX_UPLOAD_MB * 1024 * 1024
     size = getattr(upload, "size", None)
     if size == 0:
@@ -108,12 +114,19 @@ def prepare(upload) -> PreparedImage:
             "including SVG, PDF and PSD, are not accepted.",
             code="not_an_image",
         ) from None
-    source_format = image.format
     width, height = image.size
     if width * height > _pixel_cap() or width <= 0 or height <= 0:
         raise _too_many_pixels(width, height)
     if _decode_bytes(image) > _memory_budget():
         raise _too_large_to_open(image)
+    return image
+
+
+def clean(image: Image.Image) -> PreparedImage:
+    """Decode an image `inspect` opened (at reduced size), upright, sRGB, 8-bit, and
+    re-encode it without metadata."""
+    source_format = image.format
+    width, height = image.size
     try:
         image = _decode(image)  # the one decode; a truncated file fails here
     except Image.DecompressionBombError:

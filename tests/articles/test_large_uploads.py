@@ -15,7 +15,7 @@ from django.apps import apps
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageFile
 
 from articles import photos
 from articles.models import Photo
@@ -111,9 +111,15 @@ def png_of(size: tuple[int, int]) -> bytes:
 
 
 @pytest.mark.django_db
-def test_a_png_too_large_to_open_is_refused_with_a_clear_message(editor_client, settings):
+def test_a_png_too_large_to_open_is_refused_with_a_clear_message(
+    editor_client, settings, monkeypatch
+):
     """The audit's file: a 7000 × 7000 PNG of 207 kB, under the pixel cap, but 187 MB to
-    decode. Refused from its header, before any decoding, and nothing is stored."""
+    decode. Refused from its header, before any decoding (it never even waits for the
+    decoding thread), and nothing is stored."""
+    from newsroom import decoding
+
+    monkeypatch.setattr(decoding, "run", lambda *args: pytest.fail("sent to be decoded"))
     content = png_of((7000, 7000))
     assert len(content) < 1024 * 1024
     response = upload(editor_client, content, name="huge.png")
@@ -179,7 +185,7 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
     """On SQLite a transaction holds the only write lock from its first statement: a
     decode inside the admin's transaction made every sign-in wait (issue 14)."""
     seen: dict[str, list[bool]] = {
-        "process": [], "recut": [], "prepare": [], "make_renditions": [], "save": []
+        "process": [], "recut": [], "load": [], "make_renditions": [], "save": []
     }  # fmt: skip
 
     def spy(owner, name):
@@ -195,21 +201,22 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
     # must not be holding a transaction (a lock) while it waits.
     spy(photos, "process")
     spy(photos, "recut")
-    spy(imaging, "prepare")
+    spy(ImageFile.ImageFile, "load")  # Pillow's decode, wherever it is called from
     spy(imaging, "make_renditions")
     spy(Photo, "save")  # the row is still saved in the admin's transaction
     client.force_login(make_user("editor", "Editor"))
     response = upload(client, jpeg_bytes((2000, 1000)))
     assert response.status_code == 302
     photo = Photo.objects.get()
-    assert seen == {
-        "process": [False], "recut": [], "prepare": [False], "make_renditions": [False],
+    # In a transaction or not, for each: [False] = only outside, [True] = only inside.
+    assert _states(seen) == {
+        "process": [False], "recut": [], "load": [False], "make_renditions": [False],
         "save": [True],
     }  # fmt: skip
     assert all(default_storage.exists(name) for name in _names(photo))
 
     # A new focal point cuts the renditions again, outside the transaction too.
-    seen.update(process=[], prepare=[], make_renditions=[], save=[])
+    seen.update(process=[], load=[], make_renditions=[], save=[])
     change = reverse("admin:articles_photo_change", args=[photo.pk])
     form = {
         "alt_text": photo.alt_text, "caption": "", "credit": "", "agency": photo.agency_id,
@@ -219,13 +226,17 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
     old = _names(photo)
     assert client.post(change, form).status_code == 302
     photo.refresh_from_db()
-    assert seen == {
-        "process": [], "recut": [False], "prepare": [False], "make_renditions": [False],
+    assert _states(seen) == {
+        "process": [], "recut": [False], "load": [False], "make_renditions": [False],
         "save": [True],
     }  # fmt: skip
     assert photo.focal_x == 0.2
     assert all(default_storage.exists(name) for name in _names(photo))
     assert not any(default_storage.exists(name) for name in set(old) - set(_names(photo)))
+
+
+def _states(seen: dict[str, list[bool]]) -> dict[str, list[bool]]:
+    return {name: sorted(set(values)) for name, values in seen.items()}
 
 
 def _names(photo: Photo) -> list[str]:
