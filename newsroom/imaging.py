@@ -1,6 +1,6 @@
 """Image handling with Pillow: the gate every upload passes, and the renditions readers get.
 
-The gate (`prepare`):
+The gate (`prepare`: `inspect` reads the header, `clean` decodes):
   * size limits first (empty, over PHOTO_MAX_UPLOAD_MB);
   * only our decoders (JPEG, PNG, WebP) may open the file, so none of Pillow's ~70 other
     formats (EPS, PDF, PSD, FITS…) is ever parsed;
