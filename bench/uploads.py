@@ -14,10 +14,14 @@ production settings (5 gthread workers of 4 threads, Redis at BENCH_REDIS_URL).
 For each kind of photo, an editor signs in and ten threads post it to the photo form at the
 same moment (each on its own connection, "save anyway" ticked so the near-duplicate check
 lets the copies through). Meanwhile, until the last upload has answered and for at least
-10 s: a journalist signs in again and again (a fresh session each time, GET the form then
-POST it), a colleague's session loads the admin's article list, and an anonymous reader
-loads the front page (the page cache on, as deployed). Worker memory is sampled every
-50 ms, and each worker's high-water mark (VmHWM) is read at the end.
+10 s: a journalist signs in once a second (a fresh session each time, GET the form then
+POST it; the POST is timed), a colleague's session loads the admin's article list twice a
+second, and an anonymous reader loads the front page five times a second (the page cache
+on, as deployed). Worker memory is sampled every 50 ms, and each worker's high-water mark
+(VmHWM) is read at the end. Before the uploads, the same watchers run 10 s on their own
+("no uploads"): on a shared machine, that is the figure to compare with.
+
+UPLOADS=N changes the number of uploads (default 10).
 
 Kinds: jpeg49 — a 7000 × 7000 camera-like baseline JPEG (49 MP, just under the pixel cap);
 png49 — the audit's file, a 7000 × 7000 flat PNG of about 200 kB; png31 — the largest
