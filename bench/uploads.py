@@ -45,6 +45,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -262,7 +263,8 @@ def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> 
     watched = watchers.stop()
     high_water = {pid: _vm_hwm(pid) for pid in server.worker_pids()}
     statuses = [status for status, _, _ in results]
-    refusals = {_message(body) for status, _, body in results if status == 200}
+    # How many uploads got each message (the first 80 characters of it).
+    refusals = Counter(_message(body)[:80] for status, _, body in results if status == 200)
     emit(
         {
             "database": database,
@@ -272,7 +274,7 @@ def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> 
             "saved": statuses.count(302),
             "refused": statuses.count(200),
             "5xx": sum(status >= 500 or status == 0 for status in statuses),
-            "refusal": sorted(refusals)[:1],
+            "refusals": dict(refusals),
             "upload_s": sorted(round(seconds, 1) for _, seconds, _ in results),
             "all_answered_s": round(took, 1),
             "worker_peak_rss_mb": round(max(watchers.memory.values(), default=0), 1),
