@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -295,16 +295,28 @@ class PhotoForm(forms.ModelForm):
             "focal_y",
         ]
 
-    prepared = None
+    # What PhotoAdmin.changeform_view made of the POST before its transaction opened:
+    # photos.NewFiles, or the imaging.ImageRejected that refused the upload. Decoding is
+    # never done here: form validation runs inside the admin's transaction.
+    upload_result = None
+
+    @property
+    def new_files(self) -> photos.NewFiles | None:
+        result = self.upload_result
+        return result if isinstance(result, photos.NewFiles) else None
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
         if upload is None or upload is False or not hasattr(upload, "content_type"):
             return upload  # no new file: the stored one stays
-        try:
-            self.prepared = imaging.prepare(upload)
-        except imaging.ImageRejected as rejected:
-            raise ValidationError(rejected.messages, code=rejected.code) from None
+        result = self.upload_result
+        if isinstance(result, imaging.ImageRejected):
+            raise ValidationError(result.messages, code=result.code)
+        if result is None or not result.image:
+            raise ImproperlyConfigured(
+                "PhotoForm got an upload nobody processed: photos.process() it before "
+                "validating, outside the transaction (see PhotoAdmin.changeform_view)."
+            )
         return upload
 
     def clean(self):
@@ -316,10 +328,9 @@ class PhotoForm(forms.ModelForm):
             self.add_error("credit", "Give the photo a credit line or choose its agency.")
         if rights == UsageRights.CREATIVE_COMMONS and not cleaned.get("licence", "").strip():
             self.add_error("licence", "Say which Creative Commons licence, e.g. “CC BY 4.0”.")
-        if self.prepared is not None and not cleaned.get("save_anyway"):
-            similar = photos.near_duplicates(
-                self.prepared.perceptual_hash, exclude_pk=self.instance.pk
-            )
+        files = self.new_files
+        if files is not None and files.image and not cleaned.get("save_anyway"):
+            similar = photos.near_duplicates(files.perceptual_hash, exclude_pk=self.instance.pk)
             if similar:
                 self.add_error("image", _duplicate_message(similar))
         return cleaned

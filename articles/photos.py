@@ -2,9 +2,16 @@
 
 Files go through Django's storage API (default_storage), so moving media to object storage
 is a settings change. Renditions are made here, at upload, never during a reader's request.
+
+Decoding a big photo and making its renditions takes seconds, so it happens *before* the
+database transaction that saves the photo (`process`, `recut`): the files are written
+under a new random name first, then a short transaction points the row at them
+(`attach`). Whatever goes wrong in between, the row never points at a file that does not
+exist: files nobody uses are removed (`discard`), and the old files go only once the new
+ones are committed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -12,53 +19,150 @@ from django.db import transaction
 from django.db.models import Count
 
 from articles.models import Photo
-from newsroom import imaging
+from newsroom import decoding, imaging
 
 NEAR_DUPLICATE_BITS = 8  # of 64: resized or re-compressed copies differ by a few bits
 
 
-def store(photo: Photo, prepared: imaging.PreparedImage, *, by=None) -> Photo:
-    """Save a new or replaced photo file with its renditions (the photo row too)."""
+@dataclass(frozen=True)
+class NewFiles:
+    """Files written for a photo before its row is saved: a new original and its
+    renditions, or (after a focal point moved) new renditions of the stored original."""
+
+    renditions: dict[str, dict[str, str]]
+    focal: tuple[float, float]
+    image: str = ""  # "" when only the renditions are new
+    width: int = 0
+    height: int = 0
+    perceptual_hash: str = ""
+    photo_pk: int | None = field(default=None, compare=False)
+
+    @property
+    def names(self) -> list[str]:
+        names = [self.image] if self.image else []
+        for by_width in self.renditions.values():
+            names += list(by_width.values())
+        return names
+
+
+def process(upload, *, focal: tuple[float, float] = (0.5, 0.5)) -> NewFiles:
+    """Decode an upload, make its renditions and write them all, on the decoding thread
+    (newsroom/decoding.py). Call it outside any transaction; raises imaging.ImageRejected,
+    and leaves no file behind when it fails."""
+    opened = imaging.inspect(upload)  # a refusal from the header needs no decoding thread
+    return decoding.run(_decode_and_write, opened, focal)
+
+
+def _decode_and_write(opened, focal: tuple[float, float]) -> NewFiles:
+    return write(imaging.clean(opened), focal=focal)
+
+
+def write(prepared: imaging.PreparedImage, *, focal: tuple[float, float]) -> NewFiles:
+    """Write a prepared image and its renditions under a new random name."""
+    name = Photo._meta.get_field("image").generate_filename(None, f"upload.{prepared.extension}")
+    written: list[str] = []
+    try:
+        # The stored bytes are the re-encoded image, never the upload itself (which might
+        # carry a payload after the image, or GPS in its metadata).
+        written.append(default_storage.save(name, ContentFile(prepared.content)))
+        renditions = _save_renditions(written[0], prepared.image, focal, written)
+    except BaseException:
+        _delete(written)
+        raise
+    return NewFiles(
+        renditions=renditions,
+        focal=focal,
+        image=written[0],
+        width=prepared.width,
+        height=prepared.height,
+        perceptual_hash=prepared.perceptual_hash,
+    )
+
+
+def recut(photo: Photo, *, focal: tuple[float, float]) -> NewFiles:
+    """New renditions of a stored photo around another focal point (outside any
+    transaction, like `process`)."""
+    renditions = decoding.run(_cut, photo.image.name, focal)
+    return NewFiles(renditions=renditions, focal=focal, photo_pk=photo.pk)
+
+
+def _cut(original: str, focal: tuple[float, float]) -> dict:
+    with default_storage.open(original, "rb") as stored:
+        prepared = imaging.prepare(stored)
+    written: list[str] = []
+    try:
+        return _save_renditions(original, prepared.image, focal, written)
+    except BaseException:
+        _delete(written)
+        raise
+
+
+def attach(photo: Photo, files: NewFiles, *, by=None) -> Photo:
+    """Point the photo row at files written by `process` or `recut` and save it; the
+    files it pointed at before are deleted once this is committed (a rollback keeps
+    them)."""
     old_files = _files_of(photo) if photo.pk else []
-    name = photo.image.field.generate_filename(photo, f"upload.{prepared.extension}")
-    # Assign the stored name, not a file: the upload itself (possibly with a payload after
-    # the image, or GPS in its metadata) must never be what gets saved.
-    photo.image = default_storage.save(name, ContentFile(prepared.content))
-    photo.width, photo.height = prepared.width, prepared.height
-    photo.perceptual_hash = prepared.perceptual_hash
-    if by is not None and photo.uploaded_by_id is None:
-        photo.uploaded_by = by
-    photo.renditions = _save_renditions(photo, prepared.image)
+    if files.image:
+        photo.image = files.image
+        photo.width, photo.height = files.width, files.height
+        photo.perceptual_hash = files.perceptual_hash
+        if by is not None and photo.uploaded_by_id is None:
+            photo.uploaded_by = by
+    else:
+        old_files = [name for name in old_files if name != photo.image.name]
+    photo.renditions = files.renditions
     photo.save()
-    # The old files go once the new ones are committed; a rollback keeps them.
     transaction.on_commit(lambda: _delete(old_files))
     return photo
 
 
+def is_used(files: NewFiles) -> bool:
+    """Whether a saved photo row points at these files (read in the caller's transaction)."""
+    if files.image:
+        return Photo.objects.filter(image=files.image).exists()
+    stored = Photo.objects.filter(pk=files.photo_pk).values_list("renditions", flat=True)
+    return files.renditions in list(stored)
+
+
+def discard(files: NewFiles) -> None:
+    """Delete files no row points at (the form was refused, or the save rolled back)."""
+    _delete(files.names)
+
+
+def store(photo: Photo, prepared: imaging.PreparedImage, *, by=None) -> Photo:
+    """Write and attach a prepared photo in one go (demo content and tests; the admin
+    writes the files before its transaction, see PhotoAdmin.changeform_view)."""
+    files = write(prepared, focal=(photo.focal_x, photo.focal_y))
+    try:
+        return attach(photo, files, by=by)
+    except BaseException:
+        discard(files)
+        raise
+
+
 def recrop(photo: Photo) -> Photo:
     """Make the renditions again from the stored original (after the focal point moved)."""
-    old = [name for name in _files_of(photo) if name != photo.image.name]
-    with default_storage.open(photo.image.name, "rb") as original:
-        prepared = imaging.prepare(original)
-    photo.renditions = _save_renditions(photo, prepared.image)
-    photo.save(update_fields=["renditions"])
-    transaction.on_commit(lambda: _delete(old))
-    return photo
+    files = recut(photo, focal=(photo.focal_x, photo.focal_y))
+    try:
+        return attach(photo, files)
+    except BaseException:
+        discard(files)
+        raise
 
 
-def _save_renditions(photo: Photo, image) -> dict:
-    base = photo.image.name.rsplit(".", 1)[0]
-    made = imaging.make_renditions(image, focal=(photo.focal_x, photo.focal_y))
+def _save_renditions(original: str, image, focal, written: list[str]) -> dict:
+    """Write the renditions beside `original`, adding each stored name to `written`."""
+    base = original.rsplit(".", 1)[0]
+    made = imaging.make_renditions(image, focal=focal)
     stored: dict[str, dict[str, str]] = {}
     for kind, by_width in made.items():
         extension = "webp" if kind.endswith("webp") else "jpg"
         label = "-card" if kind.startswith("card") else ""
-        stored[kind] = {
-            str(width): default_storage.save(
-                f"{base}{label}-{width}.{extension}", ContentFile(data)
-            )
-            for width, data in by_width.items()
-        }
+        stored[kind] = {}
+        for width, data in by_width.items():
+            name = default_storage.save(f"{base}{label}-{width}.{extension}", ContentFile(data))
+            written.append(name)
+            stored[kind][str(width)] = name
     return stored
 
 

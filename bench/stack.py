@@ -60,9 +60,9 @@ def production_env(database_url: str, redis_url: str | None, **extra: str) -> di
     return env
 
 
-def manage(*args: str, env: dict[str, str], timeout: int = 3600) -> str:
+def manage(*args: str, env: dict[str, str], timeout: int = 3600, cwd: Path = ROOT) -> str:
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [PYTHON, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=timeout,
     )  # fmt: skip
     if result.returncode != 0:
@@ -98,9 +98,11 @@ def analyze(database_url: str) -> None:
 class Gunicorn:
     """`gunicorn --config gunicorn.conf.py`, as in the container, on a loopback port."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 5, port: int = 8765):
+    def __init__(self, env: dict[str, str], *, workers: int = 5, port: int = 8765,
+                 root: Path = ROOT):  # fmt: skip
         self.env = {**env, "GUNICORN_WORKERS": str(workers)}
         self.port = port
+        self.root = root  # the code to run (another checkout for before/after figures)
         self.process: subprocess.Popen | None = None
 
     @property
@@ -111,7 +113,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py",
              "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=self.root, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

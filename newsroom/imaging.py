@@ -1,21 +1,28 @@
 """Image handling with Pillow: the gate every upload passes, and the renditions readers get.
 
-The gate (`prepare`):
+The gate (`prepare`: `inspect` reads the header, `clean` decodes):
   * size limits first (empty, over PHOTO_MAX_UPLOAD_MB);
   * only our decoders (JPEG, PNG, WebP) may open the file, so none of Pillow's ~70 other
     formats (EPS, PDF, PSD, FITS…) is ever parsed;
   * the pixel count from the header is checked against PHOTO_MAX_MEGAPIXELS *before*
     decoding, so a tiny file claiming 50,000 × 50,000 pixels costs nothing;
-  * the image is decoded fully once (a truncated file fails here), turned upright (EXIF
-    orientation), converted to sRGB and 8-bit, and re-encoded without any metadata. What
-    we store — the original included — is only image data: no GPS, no camera serial
+  * the memory the decode needs is worked out from the header too, and a file that would
+    need more than PHOTO_DECODE_MEMORY_MB is refused before decoding (`_decode_bytes`);
+  * the image is decoded once, no larger than what we keep (STORED_MAX_SIDE): JPEGs at
+    1/2, 1/4 or 1/8 scale inside libjpeg (`Image.draft`), other formats in full and then
+    reduced at once. A truncated file fails here. It is turned upright (EXIF orientation),
+    converted to sRGB and 8-bit, and re-encoded without any metadata. What we store — the
+    kept copy of the original included — is only image data: no GPS, no camera serial
     numbers, nothing appended after the image (polyglots lose their payload).
+
+Uploads are decoded on one low-priority thread per process (newsroom/decoding.py).
 
 Renditions (`make_renditions`): JPEG and WebP at a few widths, never upscaled, each made
 by reducing the previous (larger) one, so the full-size image is resampled only once.
 """
 
 import io
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,6 +38,18 @@ ORIGINAL_JPEG_QUALITY = 90
 _SRGB = ImageCms.createProfile("sRGB")
 CARD_WIDTHS = (1200, 800, 480)
 CARD_RATIO = 3 / 2
+# The copy of the original we keep is at most this many pixels on its long side: twice the
+# widest rendition, enough to make every rendition again (a new focal point) and to show in
+# the admin. Decoding no larger than this is what keeps a 50-megapixel JPEG cheap.
+STORED_MAX_SIDE = 3200
+# Bytes a pixel costs while a file is opened at full size, by the mode its header gives:
+# Pillow holds RGB as 4 bytes; a palette, 1-bit or 16-bit image is converted to 8 bits
+# (a second copy) before it can be reduced; libwebp holds its own canvas and hands Pillow
+# a copy of it, so a WebP costs three times its pixels.
+_OPEN_BYTES = {"1": 2, "L": 1, "P": 5, "I": 5, "F": 5}
+_OPEN_BYTES_16_BIT = 7
+_OPEN_BYTES_DEFAULT = 4
+_WEBP_FACTOR = 3
 
 
 class ImageRejected(ValidationError):
@@ -65,6 +84,12 @@ def _pixel_cap() -> int:
 
 def prepare(upload) -> PreparedImage:
     """Validate and clean an uploaded file; raise ImageRejected with a clear message."""
+    return clean(inspect(upload))
+
+
+def inspect(upload) -> Image.Image:
+    """Every check the file's header allows, before any decoding: the opened image, not
+    yet decoded. Cheap, so an upload refused here never waits for the decoding thread."""
     max_bytes = settings.PHOTO_MAX_UPLOAD_MB * 1024 * 1024
     size = getattr(upload, "size", None)
     if size == 0:
@@ -76,6 +101,7 @@ def prepare(upload) -> PreparedImage:
             code="too_big",
         )
     upload.seek(0)
+    _refuse_large_webp(upload)
     # Pillow's own bomb check (an error at twice this) stays on behind ours.
     Image.MAX_IMAGE_PIXELS = _pixel_cap()
     try:
@@ -88,12 +114,21 @@ def prepare(upload) -> PreparedImage:
             "including SVG, PDF and PSD, are not accepted.",
             code="not_an_image",
         ) from None
-    source_format = image.format
     width, height = image.size
     if width * height > _pixel_cap() or width <= 0 or height <= 0:
         raise _too_many_pixels(width, height)
+    if _decode_bytes(image) > _memory_budget():
+        raise _too_large_to_open(image)
+    return image
+
+
+def clean(image: Image.Image) -> PreparedImage:
+    """Decode an image `inspect` opened (at reduced size), upright, sRGB, 8-bit, and
+    re-encode it without metadata."""
+    source_format = image.format
+    width, height = image.size
     try:
-        image.load()  # the one full decode; a truncated file fails here
+        image = _decode(image)  # the one decode; a truncated file fails here
     except Image.DecompressionBombError:
         raise _too_many_pixels(width, height) from None
     except (OSError, SyntaxError, ValueError):
@@ -117,6 +152,153 @@ def prepare(upload) -> PreparedImage:
     )
 
 
+def _memory_budget() -> int:
+    return settings.PHOTO_DECODE_MEMORY_MB * 1024 * 1024
+
+
+def stored_size(width: int, height: int) -> tuple[int, int]:
+    """The size kept of a width × height original: reduced by the smallest whole factor
+    that brings its long side within STORED_MAX_SIDE."""
+    factor = math.ceil(max(width, height) / STORED_MAX_SIDE)
+    return math.ceil(width / factor), math.ceil(height / factor)
+
+
+def _decode_bytes(image: Image.Image) -> int:
+    """How much memory decoding this opened (not yet decoded) file takes."""
+    width, height = image.size
+    if image.format == "JPEG":
+        # libjpeg scales while decoding, so the pixels cost only the drafted size…
+        scale = _jpeg_draft_scale(width, height)
+        pixels = math.ceil(width / scale) * math.ceil(height / scale)
+        needed = pixels * (1 if image.mode == "L" else _OPEN_BYTES_DEFAULT)
+        if image.info.get("progressive"):
+            # …but a progressive JPEG keeps every DCT coefficient of the full image
+            # (2 bytes each, 64 per 8 × 8 block of each colour component) until the last
+            # scan has arrived.
+            needed += _coefficient_bytes(image)
+        return needed
+    per_pixel = _OPEN_BYTES.get(image.mode, _OPEN_BYTES_DEFAULT)
+    if image.mode.startswith("I;16"):
+        per_pixel = _OPEN_BYTES_16_BIT
+    if image.format == "WEBP":
+        per_pixel = _OPEN_BYTES_DEFAULT * _WEBP_FACTOR
+    return width * height * per_pixel
+
+
+def _jpeg_draft_scale(width: int, height: int) -> int:
+    """The 1/1, 1/2, 1/4 or 1/8 that Image.draft picks for the size we keep."""
+    target_w, target_h = stored_size(width, height)
+    ratio = min(width // target_w, height // target_h)
+    return next(scale for scale in (8, 4, 2, 1) if ratio >= scale)
+
+
+def _coefficient_bytes(image: Image.Image) -> int:
+    # image.layer: (component id, horizontal sampling, vertical sampling, table) each.
+    layers = getattr(image, "layer", None) or [("", 1, 1, 0)] * len(image.getbands())
+    h_max = max(layer[1] for layer in layers)
+    v_max = max(layer[2] for layer in layers)
+    blocks = 0
+    for _, h_sampling, v_sampling, _ in layers:
+        columns = math.ceil(math.ceil(image.width * h_sampling / h_max) / 8)
+        rows = math.ceil(math.ceil(image.height * v_sampling / v_max) / 8)
+        blocks += columns * rows
+    return blocks * 64 * 2
+
+
+def _too_large_to_open(image: Image.Image) -> ImageRejected:
+    width, height = image.size
+    needed = _decode_bytes(image)
+    most = int(_memory_budget() / (needed / (width * height)) / 1_000_000)
+    most = min(most, settings.PHOTO_MAX_MEGAPIXELS)
+    kind = "progressive JPEG" if image.info.get("progressive") else image.format
+    return ImageRejected(
+        f"This image is too large to process: a {width:,} × {height:,} {kind} would need "
+        f"{needed / 1024 / 1024:.0f} MB of memory to open. Please upload a smaller version "
+        f"(at most {most} megapixels), or save it as a standard (baseline) JPEG, which we "
+        "can open at a reduced size.",
+        code="too_large_to_open",
+    )
+
+
+def _refuse_large_webp(upload) -> None:
+    """libwebp allocates the whole canvas when the file is opened, before any check of
+    ours could run: read the size from the header first."""
+    head = upload.read(30)
+    upload.seek(0)
+    size = webp_size(head)
+    if size is None:
+        return
+    width, height = size
+    if width * height > _pixel_cap():
+        raise _too_many_pixels(width, height)
+    needed = width * height * _OPEN_BYTES_DEFAULT * _WEBP_FACTOR
+    if needed > _memory_budget():
+        most = int(_memory_budget() / (_OPEN_BYTES_DEFAULT * _WEBP_FACTOR) / 1_000_000)
+        raise ImageRejected(
+            f"This image is too large to process: a {width:,} × {height:,} WebP would need "
+            f"{needed / 1024 / 1024:.0f} MB of memory to open. Please upload a smaller "
+            f"version (at most {most} megapixels), or a JPEG.",
+            code="too_large_to_open",
+        )
+
+
+def webp_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from the first 30 bytes of a WebP file, or None if it is not one.
+    The three kinds of WebP keep their size in three places (RFC 9649)."""
+    if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    kind = head[12:16]
+    if kind == b"VP8 ":  # lossy: 14 bits each after the frame's start code
+        width = int.from_bytes(head[26:28], "little") & 0x3FFF
+        height = int.from_bytes(head[28:30], "little") & 0x3FFF
+    elif kind == b"VP8L":  # lossless: 14 bits each (minus one) after the signature byte
+        bits = int.from_bytes(head[21:25], "little")
+        width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    elif kind == b"VP8X":  # extended: the canvas, 24 bits each (minus one)
+        width = int.from_bytes(head[24:27], "little") + 1
+        height = int.from_bytes(head[27:30], "little") + 1
+    else:
+        return None
+    return width, height
+
+
+def _decode(image: Image.Image) -> Image.Image:
+    """Decode no larger than the size we keep, releasing every larger copy at once."""
+    target = stored_size(*image.size)
+    if image.format == "JPEG" and target != image.size:
+        image.draft(None, target)  # libjpeg decodes at 1/2, 1/4 or 1/8, still ≥ target
+    image.load()
+    image = _release_for(image, _eight_bit(image))
+    if image.size == target:
+        return image
+    factor = min(image.width // target[0], image.height // target[1])
+    if factor >= 2:
+        image = _release_for(image, image.reduce(factor))
+    return _release_for(image, image.resize(target, Image.Resampling.BILINEAR))
+
+
+def _release_for(old: Image.Image, new: Image.Image) -> Image.Image:
+    """`new`, after freeing `old`'s pixels: the caller's references to the opened file
+    would otherwise keep the full-size image alive until the upload is done."""
+    if new is not old:
+        old.close()
+    return new
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """A mode Image.reduce() and our encoders take: 8 bits per channel."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale: scale to 8 bits rather than clip.
+        return image.point(lambda value: value / 256).convert("L")
+    if image.mode == "F":
+        return image.convert("L")
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode == "1":
+        return image.convert("L")
+    return image
+
+
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> ImageRejected:
     detail = f" ({width:,} × {height:,})" if width and height else ""
     return ImageRejected(
@@ -130,16 +312,8 @@ def normalise(image: Image.Image) -> Image.Image:
     """Upright, sRGB, 8 bits per channel; alpha kept where there is any."""
     icc = image.info.get("icc_profile")
     ImageOps.exif_transpose(image, in_place=True)
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit greyscale: scale to 8 bits rather than clip.
-        image = image.point(lambda value: value / 256).convert("L")
-    elif image.mode == "F":
-        image = image.convert("L")
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    elif image.mode == "1":
-        image = image.convert("L")
-    elif image.mode == "LA" or image.mode == "PA":
+    image = _eight_bit(image)
+    if image.mode == "LA" or image.mode == "PA":
         image = image.convert("RGBA")
     elif image.mode not in ("RGB", "RGBA", "L", "CMYK"):
         image = image.convert("RGBA" if "A" in image.mode else "RGB")

@@ -282,9 +282,12 @@ STORAGES = {
         )
     },
 }
-# Upload limits for photos (see articles/imaging.py).
+# Upload limits for photos (see newsroom/imaging.py).
 PHOTO_MAX_UPLOAD_MB = env_int("PHOTO_MAX_UPLOAD_MB", 25, minimum=1)
 PHOTO_MAX_MEGAPIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 50, minimum=1)
+# Most memory opening one photo may take; with the rest of a worker it keeps the peak of
+# the largest accepted image under 250 MB (bench/uploads.py, tests/articles/test_upload_memory.py).
+PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 120, minimum=16)
 # Media is served by Django only while developing; in production the proxy or object
 # storage serves it (see docs/deployment.md).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)

@@ -1,12 +1,15 @@
 """The photo library."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import DatabaseError
 from django.utils.html import format_html
 
 from articles import permissions, photos
 from articles.admin.protection import ProtectPublishedUsage
 from articles.forms import PhotoForm
 from articles.models import Photo
+from newsroom import imaging
 
 
 @admin.register(Photo)
@@ -91,11 +94,90 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
     def public_credit(self, photo):
         return photo.public_credit
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Make a new photo's files before the admin's transaction opens.
+
+        Django's admin runs a whole POST in one transaction, and on SQLite a transaction
+        holds the database's only write lock from its first statement. Decoding a big photo
+        and making its renditions takes seconds: every sign-in and save behind it waited,
+        and failed after 20 s (issue 14). So the files are written first, here, and the
+        transaction only validates the form and points the row at them. Files that no row
+        points at afterwards (the form was refused, the save rolled back) are deleted."""
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        made = self._files_before_saving(request, object_id)
+        if made is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        request.photo_upload = made  # handed to the form by get_form()
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        finally:
+            if isinstance(made, photos.NewFiles) and not _still_used(made):
+                photos.discard(made)
+
+    def _files_before_saving(self, request, object_id):
+        """New files for this POST, made outside any transaction: photos.NewFiles, the
+        imaging.ImageRejected that refused the upload, or None when the POST brings no new
+        picture or focal point, or when Django is about to refuse it anyway."""
+        obj = None
+        if object_id is not None and "_saveasnew" not in request.POST:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None or not self.has_change_permission(request, obj):
+                return None
+        elif not self.has_add_permission(request):
+            return None
+        if "image" in self.get_readonly_fields(request, obj):
+            return None
+        focal = _focal_point(request.POST, obj)
+        upload = request.FILES.get("image")
+        if upload is not None:
+            try:
+                return photos.process(upload, focal=focal)
+            except imaging.ImageRejected as rejected:
+                return rejected  # the form shows it under the photo
+        if obj is not None and obj.image and focal != (obj.focal_x, obj.focal_y):
+            return photos.recut(obj, focal=focal)
+        return None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        made = getattr(request, "photo_upload", None)
+        if made is None:
+            return form
+        return type(form.__name__, (form,), {"upload_result": made})
+
     def save_model(self, request, obj, form, change):
-        if form.prepared is not None:
-            photos.store(obj, form.prepared, by=request.user)
+        files = form.new_files
+        focal = (obj.focal_x, obj.focal_y)
+        if files is not None and files.image:
+            photos.attach(obj, files, by=request.user)
+            if files.focal != focal:  # the form read the focal point otherwise: cut again
+                photos.recrop(obj)
+        elif files is not None and files.focal == focal:
+            photos.attach(obj, files)
         elif change and {"focal_x", "focal_y"} & set(form.changed_data):
             obj.save()
             photos.recrop(obj)
         else:
             obj.save()
+
+
+def _focal_point(post, photo: Photo | None) -> tuple[float, float]:
+    """The focal point a POST asks for, as the form will read it; where a value is not a
+    number from 0 to 1 the form refuses it, and the photo's own (or the middle) serves."""
+    current = (photo.focal_x, photo.focal_y) if photo is not None else (0.5, 0.5)
+    point = []
+    for name, fallback in zip(("focal_x", "focal_y"), current, strict=True):
+        try:
+            value = float(post.get(name, ""))
+        except ValueError:
+            value = fallback
+        point.append(value if 0 <= value <= 1 else fallback)
+    return tuple(point)
+
+
+def _still_used(files: photos.NewFiles) -> bool:
+    try:
+        return photos.is_used(files)
+    except DatabaseError:
+        return True  # cannot tell: an unused file is harmless, a missing one is not

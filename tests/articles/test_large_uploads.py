@@ -1,0 +1,340 @@
+"""Large uploads (issue 14, item 13): decoded outside the database transaction, at a
+reduced size where Pillow can, refused when they would need too much memory, and never
+half-saved."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import connection
+from django.urls import reverse
+from PIL import Image, ImageFile
+
+from articles import photos
+from articles.models import Photo
+from newsroom import imaging
+from newsroom.models import ContentVersion
+from tests.articles.test_photo_uploads import png_claiming, stored_files, upload
+from tests.factories import jpeg_bytes, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMORY_CEILING_MB = 250
+
+# Runs in a fresh interpreter, so that its peak resident memory is the photo's and
+# Django's alone: the decode and the renditions, as the admin runs them for an upload.
+MEASURE = """
+import json, sys
+import django
+django.setup()
+from django.core.files import File
+from newsroom import imaging
+with open(sys.argv[1], "rb") as handle:
+    prepared = imaging.prepare(File(handle, name="upload"))
+    renditions = imaging.make_renditions(prepared.image)
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+print(json.dumps({
+    "size": [prepared.width, prepared.height],
+    "renditions": sum(len(by_width) for by_width in renditions.values()),
+    "peak_mb": int(status) / 1024,
+}))
+"""
+# VmHWM, the high-water mark of this process's memory since it started: getrusage's
+# maxrss would include the test process's own peak, which Linux carries over on exec.
+
+
+def photo_like(size: tuple[int, int], noise: int = 12) -> Image.Image:
+    """Gradients with a little noise: compresses like a photo, within the upload limit."""
+    gradient = Image.linear_gradient("L").resize(size)
+    noise = Image.effect_noise(size, noise) if noise else gradient
+    return Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.ROTATE_180)))
+
+
+def peak_memory_of_processing(path: Path) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "ENV_FILE": ""}
+    for name in ("PHOTO_MAX_UPLOAD_MB", "PHOTO_MAX_MEGAPIXELS", "PHOTO_DECODE_MEMORY_MB"):
+        env.pop(name, None)  # the defaults, as deployed
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def test_a_49_megapixel_jpeg_is_processed_in_under_250_mb(tmp_path):
+    """The largest accepted JPEG (the pixel cap is 50 MP) is decoded at a reduced size."""
+    path = tmp_path / "7000x7000.jpg"
+    photo_like((7000, 7000)).save(path, "JPEG", quality=85)
+    assert path.stat().st_size < 25 * 1024 * 1024
+    measured = peak_memory_of_processing(path)
+    assert measured["peak_mb"] < MEMORY_CEILING_MB, measured
+    assert measured["renditions"] == 14
+    assert max(measured["size"]) <= 3200  # what is kept: see the test below
+
+
+def test_the_largest_png_accepted_is_processed_in_under_250_mb(tmp_path, settings):
+    """A PNG cannot be decoded at a reduced size: the largest one the memory budget lets
+    through (RGB, 4 bytes a pixel in Pillow) stays under the ceiling too."""
+    pixels = settings.PHOTO_DECODE_MEMORY_MB * 1024 * 1024 // 4
+    width = 7000
+    height = pixels // width
+    path = tmp_path / "largest.png"
+    photo_like((width, height), noise=0).save(path, "PNG")
+    assert path.stat().st_size < 25 * 1024 * 1024
+    measured = peak_memory_of_processing(path)
+    assert measured["renditions"] == 14
+    assert measured["peak_mb"] < MEMORY_CEILING_MB, measured
+
+
+def test_the_largest_webp_accepted_is_processed_in_under_250_mb(tmp_path, settings):
+    """libwebp holds a canvas of its own and hands Pillow a copy: 12 bytes a pixel."""
+    pixels = settings.PHOTO_DECODE_MEMORY_MB * 1024 * 1024 // 12
+    width = 3700
+    path = tmp_path / "largest.webp"
+    photo_like((width, pixels // width)).save(path, "WEBP", quality=80)
+    measured = peak_memory_of_processing(path)
+    assert measured["peak_mb"] < MEMORY_CEILING_MB, measured
+    assert measured["renditions"] == 14
+
+
+def png_of(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (20, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_png_too_large_to_open_is_refused_with_a_clear_message(
+    editor_client, settings, monkeypatch
+):
+    """The audit's file: a 7000 × 7000 PNG of 207 kB, under the pixel cap, but 187 MB to
+    decode. Refused from its header, before any decoding (it never even waits for the
+    decoding thread), and nothing is stored."""
+    from newsroom import decoding
+
+    monkeypatch.setattr(decoding, "run", lambda *args: pytest.fail("sent to be decoded"))
+    content = png_of((7000, 7000))
+    assert len(content) < 1024 * 1024
+    response = upload(editor_client, content, name="huge.png")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "This image is too large to process: a 7,000 × 7,000 PNG would need 187 MB" in text
+    assert "Please upload a smaller version (at most 31 megapixels)" in text
+    assert not Photo.objects.exists()
+    assert stored_files(settings) == []
+
+
+def webp_of(size: tuple[int, int], **save) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (20, 120, 200)).save(out, "WEBP", **save)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("save", [{"lossless": True}, {"quality": 80}, {"exif": b"Exif\0\0"}])
+def test_webp_sizes_are_read_from_the_header_of_each_kind(save):
+    """libwebp allocates its canvas as soon as the file is opened: we read the size first
+    from the lossless, lossy and extended headers."""
+    assert imaging.webp_size(webp_of((3001, 1999), **save)[:30]) == (3001, 1999)
+
+
+def test_a_webp_too_large_to_open_is_refused_before_it_is_opened():
+    content = webp_of((6000, 3000), quality=50)
+    with pytest.raises(imaging.ImageRejected, match="would need 206 MB of memory to open"):
+        imaging.prepare(io.BytesIO(content))
+
+
+def test_a_progressive_jpeg_is_refused_when_its_coefficients_would_not_fit(tmp_path):
+    """libjpeg keeps every coefficient of a progressive JPEG however small it decodes."""
+    out = io.BytesIO()
+    Image.new("RGB", (7000, 7000), (90, 20, 20)).save(out, "JPEG", progressive=True)
+    with pytest.raises(imaging.ImageRejected, match="progressive JPEG would need"):
+        imaging.prepare(io.BytesIO(out.getvalue()))
+    out = io.BytesIO()
+    Image.new("RGB", (7000, 7000), (90, 20, 20)).save(out, "JPEG")  # baseline: accepted
+    assert imaging.prepare(io.BytesIO(out.getvalue())).width == 2334
+
+
+def test_what_is_kept_of_a_big_photo_is_at_most_3200_pixels_and_upright():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    out = io.BytesIO()
+    Image.new("RGB", (8000, 2000), (10, 200, 10)).save(out, "JPEG", exif=exif.tobytes())
+    prepared = imaging.prepare(io.BytesIO(out.getvalue()))
+    assert (prepared.width, prepared.height) == (667, 2667)
+    assert Image.open(io.BytesIO(prepared.content)).size == (667, 2667)
+
+
+@pytest.fixture
+def roles_after_flush(transactional_db):
+    """What the data migrations create, back after a transactional test's flush."""
+    import_module("articles.migrations.0002_sections_and_roles").seed(apps)
+    ContentVersion.objects.get_or_create(pk=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decoding_and_renditions_happen_outside_the_database_transaction(
+    client, roles_after_flush, monkeypatch
+):
+    """On SQLite a transaction holds the only write lock from its first statement: a
+    decode inside the admin's transaction made every sign-in wait (issue 14)."""
+    seen: dict[str, list[bool]] = {
+        "process": [], "recut": [], "load": [], "make_renditions": [], "save": []
+    }  # fmt: skip
+
+    def spy(owner, name):
+        real = getattr(owner, name)
+
+        def recording(*args, **kwargs):
+            seen[name].append(connection.in_atomic_block)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recording)
+
+    # The request's thread waits for the decoding thread in process() and recut(): it
+    # must not be holding a transaction (a lock) while it waits.
+    spy(photos, "process")
+    spy(photos, "recut")
+    spy(ImageFile.ImageFile, "load")  # Pillow's decode, wherever it is called from
+    spy(imaging, "make_renditions")
+    spy(Photo, "save")  # the row is still saved in the admin's transaction
+    client.force_login(make_user("editor", "Editor"))
+    response = upload(client, jpeg_bytes((2000, 1000)))
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    # In a transaction or not, for each: [False] = only outside, [True] = only inside.
+    assert _states(seen) == {
+        "process": [False], "recut": [], "load": [False], "make_renditions": [False],
+        "save": [True],
+    }  # fmt: skip
+    assert all(default_storage.exists(name) for name in _names(photo))
+
+    # A new focal point cuts the renditions again, outside the transaction too.
+    seen.update(process=[], load=[], make_renditions=[], save=[])
+    change = reverse("admin:articles_photo_change", args=[photo.pk])
+    form = {
+        "alt_text": photo.alt_text, "caption": "", "credit": "", "agency": photo.agency_id,
+        "rights": "agency", "licence": "", "usable_until": "", "focal_x": "0.2",
+        "focal_y": "0.5", "save_anyway": "",
+    }  # fmt: skip
+    old = _names(photo)
+    assert client.post(change, form).status_code == 302
+    photo.refresh_from_db()
+    assert _states(seen) == {
+        "process": [], "recut": [False], "load": [False], "make_renditions": [False],
+        "save": [True],
+    }  # fmt: skip
+    assert photo.focal_x == 0.2
+    assert all(default_storage.exists(name) for name in _names(photo))
+    assert not any(default_storage.exists(name) for name in set(old) - set(_names(photo)))
+
+
+def _states(seen: dict[str, list[bool]]) -> dict[str, list[bool]]:
+    return {name: sorted(set(values)) for name, values in seen.items()}
+
+
+def _names(photo: Photo) -> list[str]:
+    return [photo.image.name] + [n for sizes in photo.renditions.values() for n in sizes.values()]
+
+
+class FailingStorage(FileSystemStorage):
+    """A disk that fills up after a few files."""
+
+    saved = 0
+
+    def _save(self, name, content):
+        FailingStorage.saved += 1
+        if FailingStorage.saved > 3:
+            raise OSError(28, "No space left on device")
+        return super()._save(name, content)
+
+
+@pytest.mark.django_db
+def test_a_failure_while_writing_the_files_leaves_no_row_and_no_file(settings, editor_client):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.articles.test_large_uploads.FailingStorage"},
+    }
+    FailingStorage.saved = 0
+    with pytest.raises(OSError, match="No space left"):
+        upload(editor_client, jpeg_bytes((2000, 1000)))
+    assert FailingStorage.saved > 3
+    assert not Photo.objects.exists()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_refused_form_leaves_no_file_behind(settings, editor_client):
+    """The files are written before the form is validated; a form refused for another
+    reason (no credit) must not leave them on disk."""
+    response = upload(editor_client, jpeg_bytes((2000, 1000)), agency=None, rights="staff")
+    assert response.status_code == 200
+    assert "credit line or choose its agency" in response.content.decode()
+    assert not Photo.objects.exists()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_damaged_file_leaves_no_row_and_no_file(settings, editor_client):
+    response = upload(editor_client, jpeg_bytes((3000, 2000))[:5000])
+    assert "damaged or incomplete" in response.content.decode()
+    assert not Photo.objects.exists()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_nothing_is_decoded_for_someone_who_may_not_add_photos(client, monkeypatch, settings):
+    """Permissions are checked before any decoding: a refused POST costs nothing."""
+    decoded = []
+    monkeypatch.setattr(photos, "process", lambda *args, **kwargs: decoded.append(args))
+    client.force_login(make_user("visitor", None))  # staff, but no role
+    response = upload(client, jpeg_bytes((2000, 1000)))
+    assert response.status_code == 403
+    assert decoded == []
+    assert stored_files(settings) == []
+
+
+def test_pixel_cap_still_comes_first():
+    with pytest.raises(imaging.ImageRejected, match="too many pixels"):
+        imaging.prepare(io.BytesIO(png_claiming(60_000, 60_000)))
+
+
+def test_photos_are_decoded_one_at_a_time_on_a_low_priority_thread():
+    """A sign-in or a page gets the CPU before the photos, and a worker keeps a thread for
+    everyone else: past WAITING_LIMIT waiting uploads, the next is asked to try again."""
+    import threading
+
+    from newsroom import decoding
+
+    release, running = threading.Event(), threading.Semaphore(0)
+    seen = []
+
+    def slow():
+        seen.append((threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0)))
+        running.release()
+        release.wait(10)
+        return "decoded"
+
+    waiting = [
+        threading.Thread(target=lambda: seen.append(decoding.run(slow)))
+        for _ in range(decoding.WAITING_LIMIT)
+    ]
+    for thread in waiting:
+        thread.start()
+    assert running.acquire(timeout=10)  # the first has started; the others queue
+    with pytest.raises(imaging.ImageRejected, match="Many photos are being processed"):
+        decoding.run(slow)
+    release.set()
+    for thread in waiting:
+        thread.join(10)
+    threads_and_priorities = [item for item in seen if item != "decoded"]
+    assert seen.count("decoded") == decoding.WAITING_LIMIT
+    assert len({thread for thread, _ in threads_and_priorities}) == 1  # one thread
+    assert {priority for _, priority in threads_and_priorities} == {decoding.NICENESS}
+    assert decoding.run(lambda: 42) == 42  # free again
