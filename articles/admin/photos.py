@@ -139,6 +139,17 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
             return photos.recut(obj, focal=focal)
         return None
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only (a live story's photo seen by a journalist): the duplicate-photo
+        # checkbox belongs to saving and would only show "None".
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "save_anyway"]})
+            for name, options in fieldsets
+        ]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         made = getattr(request, "photo_upload", None)

@@ -121,6 +121,7 @@ def test_journalist_sees_a_public_photo_read_only_and_why(journalist_client, liv
     assert "only an editor can change it" in html
     assert 'name="caption"' not in html and 'name="image"' not in html
     assert 'name="_save"' not in html
+    assert "save it anyway" not in html  # the duplicate check belongs to saving
 
 
 def test_the_choosers_edit_popup_is_read_only_for_a_public_photo(journalist_client, live_photo):
