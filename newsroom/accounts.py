@@ -284,7 +284,8 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         address = request.META.get("REMOTE_ADDR", "")
-        email = request.POST.get("email", "")[:254]
+        # Counted as the form reads it (stripped, any case): " editor@…" is the same inbox.
+        email = request.POST.get("email", "").strip()[:254]
         if _over_limit("ip", address) or (email and _over_limit("email", email)):
             form = self.get_form()
             form.add_error(

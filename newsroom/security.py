@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.utils.functional import SimpleLazyObject
 from django.views.static import serve
 
@@ -153,6 +153,28 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte in the address or the query string is never a page: 400 before any view.
+
+    PostgreSQL text cannot hold NUL, so a lookup by such a slug or search word raised
+    DataError (a 500) wherever a view or an admin endpoint passed it to the database
+    (tag and author pages, their feeds, tag suggestions, autocomplete). Forms already
+    refuse NUL (Django's ProhibitNullCharactersValidator); this closes every other door
+    at once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return HttpResponseBadRequest(
+                "Bad request: this address contains a character no page can have.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
 
 
 def serve_media(request, path):

@@ -12,7 +12,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django_otp import devices_for_user
+from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -114,6 +114,8 @@ def may_reset(by: User, user: User) -> bool:
 
     if by.pk == user.pk or not (by.is_active and by.is_staff):
         return False
+    if not user_has_device(user, confirmed=True):
+        return False  # nothing to reset: a reset would only force them to enrol
     if by.is_superuser:
         return True
     # is_editor() says no for any inactive account, editors' included: editors reset

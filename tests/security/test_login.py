@@ -204,3 +204,15 @@ def test_password_reset_allowance_comes_back_after_an_hour(client, settings):
     # The counts name nobody: neither the address nor the e-mail address is stored.
     stored = " ".join(RateLimitCounter.objects.values_list("key", flat=True))
     assert "203.0.113.7" not in stored and "example" not in stored
+
+
+def test_spaces_around_the_email_do_not_reset_its_allowance(client, settings):
+    """Django's form strips the address before it looks the account up; the limit must
+    count the address the same way (found by the review of issue 14)."""
+    User.objects.create_user("reporter", "reporter@newsroom.example", "pw", is_staff=True)
+    url = reverse("admin_password_reset")
+    variants = [" reporter@newsroom.example", "\treporter@newsroom.example",
+                "\u3000Reporter@Newsroom.example", "reporter@newsroom.example  "]  # fmt: skip
+    for number in range(12):  # each from its own client address: only the e-mail limit
+        client.post(url, {"email": variants[number % 4]}, REMOTE_ADDR=f"203.0.113.{20 + number}")
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT

@@ -197,3 +197,10 @@ def test_only_someone_signed_in_with_two_step_may_reset(editor_client, journalis
     refused = editor_client.post(url, {"reason": "asked"})
     assert refused.status_code == 403 and b"Turn on two-step sign-in" in refused.content
     assert TOTPDevice.objects.filter(user=journalist).exists()
+
+
+def test_there_is_nothing_to_reset_for_someone_without_two_step(editor_with_two_step, journalist):
+    url = reverse("admin:two_step_reset", args=[journalist.pk])
+    assert editor_with_two_step.post(url, {"reason": "asked"}).status_code == 404
+    assert not TwoStepReset.objects.filter(user=journalist).exists()
+    assert not LogEntry.objects.filter(object_id=str(journalist.pk)).exists()
