@@ -145,12 +145,64 @@ def test_every_content_field_survives_save_version_compare_restore_and_recover(n
     assert _holds(article, field, first), "not brought back by recovery"
 
 
+def _as_submitted(article) -> dict:
+    """The editor form's cleaned data for the article as it is saved."""
+    data = {}
+    for field in Article.content_fields():
+        if field.name == "authors":
+            value = article.byline_authors
+        elif isinstance(field, TaggableManager):
+            value = list(article.tags.names())
+        elif field.many_to_many:
+            value = list(getattr(article, field.name).all())
+        else:
+            value = getattr(article, field.name)
+        data[conflicts.form_name(field)] = value
+    return data
+
+
+@pytest.mark.parametrize("name", EDITABLE)
+def test_a_refused_save_shows_every_content_field_side_by_side(name):
+    """The side-by-side of a stale save, and the double-click check that reads it, see a
+    change to any content field."""
+    field = Article._meta.get_field(name)
+    article = make_article("A story", sections=[_new(Section), _new(Section)])
+    submitted = _as_submitted(article)
+    assert conflicts.compare(article, submitted).differences == []
+    submitted[conflicts.form_name(field)] = _value(field, 1, article)
+    differences = conflicts.compare(article, submitted).differences
+    assert [difference.label for difference in differences] == [revisions.label(field)]
+
+
 def test_the_content_fields_are_the_models_editable_fields():
     """One declaration: a field is content unless the model says editable=False, and each
-    field that is not is accounted for above."""
+    field that is not is accounted for above. The form and the versions read it."""
     every_field = {f.name for f in Article._meta.get_fields() if not f.auto_created or f.concrete}
     assert [f.name for f in Article.content_fields()] == EDITABLE
     assert every_field - set(EDITABLE) == set(NOT_CONTENT)
+    form_names = {conflicts.form_name(f) for f in Article.content_fields()}
+    assert set(ArticleForm._meta.fields) | {"bylines"} == form_names
+    assert set(EDITABLE) <= set(revisions.snapshot_of(make_article()))
+
+
+def test_versions_recorded_before_the_names_were_kept_still_compare_and_restore(editor):
+    """Versions recorded before this change hold no names for the lead photo and the
+    primary section: they compare as unchanged with the same story and restore."""
+    photo = make_photo()
+    article = make_article("Kept", lead_photo=photo)
+    services.save_article(Article.objects.get(pk=article.pk), by=editor)
+    version = revisions.history(article).first()
+    data = version.revision.snapshot.data
+    old_format = {
+        k: v for k, v in data.items() if k not in {"lead_photo_name", "primary_section_name"}
+    }
+    assert revisions.compare(old_format, data) == []
+    version.revision.snapshot.data = old_format
+    version.revision.snapshot.save()
+    Article.objects.filter(pk=article.pk).update(lead_photo=None, headline="Changed")
+    services.restore_revision(article, version, by=editor)
+    article.refresh_from_db()
+    assert (article.headline, article.lead_photo) == ("Kept", photo)
 
 
 def test_the_editor_form_offers_every_content_field_once():
