@@ -73,7 +73,10 @@ def compare(saved: Article, submitted: dict) -> Conflict:
 
 
 def _difference(field, saved: Article, submitted: dict) -> Difference | None:
-    label, name, mine = revisions.label(field), form_name(field), submitted.get(form_name(field))
+    label, name = revisions.label(field), form_name(field)
+    if name not in submitted:
+        return None  # a field the form did not offer was not changed by the person
+    mine = submitted[name]
     if field.name == "body":
         mine_body = richtext.sanitize(mine or "")
         return None if mine_body == saved.body else _body_difference(mine_body, saved.body)
@@ -91,26 +94,7 @@ def _difference(field, saved: Article, submitted: dict) -> Difference | None:
         )
 
     if field.many_to_many:
-        # Changed in the form by hand: no button, the names side by side.
-        mine_objs = list(mine or [])
-        if field.name == "authors":
-            saved_objs = saved.byline_authors  # in byline order, which is part of the story
-        else:
-            saved_objs = list(getattr(saved, field.name).all())
-        if field.name == "sections":
-            # The primary section is always one of the sections, ticked or not.
-            primary = submitted.get("primary_section")
-            mine_objs += [primary] if primary and primary not in mine_objs else []
-        same = (
-            [obj.pk for obj in mine_objs] == [obj.pk for obj in saved_objs]
-            if field.name == "authors"
-            else {obj.pk for obj in mine_objs} == {obj.pk for obj in saved_objs}
-        )
-        if same:
-            return None
-        if field.name != "authors":
-            mine_objs, saved_objs = sorted(mine_objs, key=str), sorted(saved_objs, key=str)
-        return Difference(label, [_row(_names(mine_objs), _names(saved_objs))])
+        return _relation_difference(field, label, saved, list(mine or []), submitted)
 
     if field.many_to_one:
         theirs = getattr(saved, field.name)
@@ -132,6 +116,24 @@ def _difference(field, saved: Article, submitted: dict) -> Difference | None:
         field=name,
         saved_value=saved_value,
     )
+
+
+def _relation_difference(field, label, saved, mine: list, submitted) -> Difference | None:
+    """The names side by side; relations are changed in the form by hand (no button)."""
+    if field.name == "authors":
+        theirs = saved.byline_authors  # in byline order, which is part of the story
+        if [author.pk for author in mine] == [author.pk for author in theirs]:
+            return None
+    else:
+        theirs = list(getattr(saved, field.name).all())
+        if field.name == "sections":
+            # The primary section is always one of the sections, ticked or not.
+            primary = submitted.get("primary_section")
+            mine += [primary] if primary and primary not in mine else []
+        if {obj.pk for obj in mine} == {obj.pk for obj in theirs}:
+            return None
+        mine, theirs = sorted(mine, key=str), sorted(theirs, key=str)
+    return Difference(label, [_row(_names(mine), _names(theirs))])
 
 
 def _names(objects) -> str:

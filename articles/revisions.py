@@ -56,7 +56,7 @@ def snapshot_of(article: Article) -> dict:
             data[name] = related.pk if related else None
             data[f"{name}_name"] = str(related) if related else ""
         else:
-            data[name] = _plain(field, field.value_from_object(article))
+            data[name] = _plain(field.value_from_object(article))
     return data
 
 
@@ -66,7 +66,7 @@ def _names_key(name: str) -> str:
     return {"sections": "section_names", "agencies": "agency_names"}.get(name, f"{name}_names")
 
 
-def _plain(field, value):
+def _plain(value):
     """A value a JSON document can hold (dates as ISO text, decimals as text);
     `field.to_python()` reads it back."""
     if value is None or isinstance(value, (str, int, float, bool, list, dict)):
@@ -171,7 +171,7 @@ def snapshot(version: Version) -> dict:
         # A version recorded without a snapshot holds the article's own columns only.
         fields = version.field_dict
         return {
-            field.name: _plain(field, fields[field.attname])
+            field.name: _plain(fields[field.attname])
             for field in Article.content_fields()
             if not field.many_to_many and field.attname in fields
         }
@@ -228,4 +228,6 @@ def _read(field, data: dict) -> tuple[object, str]:
     if name == "body":
         text = to_text(value or "")
         return text, text
+    if name not in data:
+        value = field.get_default()  # a version recorded before the field existed
     return value, "" if value is None else str(value)

@@ -306,7 +306,7 @@ def restore_revision(
     # The old address comes back unless another story has taken it since; a version
     # without a primary section keeps the current one (a published story needs one).
     slug = fields.pop("slug", "") or current.slug
-    if fields.get("primary_section", current.primary_section) is None:
+    if "primary_section" in fields and fields["primary_section"] is None:
         del fields["primary_section"]
     for name, value in fields.items():
         setattr(current, name, value)
