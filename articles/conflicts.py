@@ -15,9 +15,10 @@ from html.parser import HTMLParser
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from taggit.managers import TaggableManager
 from taggit.utils import edit_string_for_tags
 
-from articles import richtext
+from articles import revisions, richtext
 from articles.models import Article
 
 
@@ -54,69 +55,89 @@ class Conflict:
         return timezone.localtime(self.saved.updated_at or self.saved.created_at)
 
 
+# The editor's form names a content field as the model does, except the authors, which it
+# takes in byline order.
+FORM_NAMES = {"authors": "bylines"}
+
+
+def form_name(field) -> str:
+    """The editor's form field for a content field of the article."""
+    return FORM_NAMES.get(field.name, field.name)
+
+
 def compare(saved: Article, submitted: dict) -> Conflict:
-    """How the text a person tried to save (the form's cleaned data) differs from `saved`."""
-    differences = []
-    for label, name, mine, theirs in (
-        ("Headline", "headline", submitted.get("headline") or "", saved.headline),
-        ("Standfirst", "standfirst", submitted.get("standfirst") or "", saved.standfirst),
-        ("Address (slug)", "slug", submitted.get("slug") or saved.slug, saved.slug),
-    ):
-        if mine.strip() != theirs:
-            differences.append(
-                Difference(label, [_row(mine.strip(), theirs)], field=name, saved_value=theirs)
-            )
+    """How the text a person tried to save (the form's cleaned data) differs from `saved`,
+    for every content field of the article (`Article.content_fields()`)."""
+    differences = [_difference(field, saved, submitted) for field in Article.content_fields()]
+    return Conflict(saved=saved, differences=[d for d in differences if d is not None])
 
-    mine_body = richtext.sanitize(submitted.get("body") or "")
-    if mine_body != saved.body:
-        differences.append(_body_difference(mine_body, saved.body))
 
-    saved_tags = list(saved.tags.all())
-    mine_tags = submitted.get("tags") or []
-    if sorted(t.lower() for t in mine_tags) != sorted(t.name.lower() for t in saved_tags):
-        differences.append(
-            Difference(
-                "Tags",
-                [_row(", ".join(mine_tags), ", ".join(t.name for t in saved_tags))],
-                field="tags",
-                saved_value=edit_string_for_tags(saved_tags),
-            )
+def _difference(field, saved: Article, submitted: dict) -> Difference | None:
+    label, name = revisions.label(field), form_name(field)
+    if name not in submitted:
+        return None  # a field the form did not offer was not changed by the person
+    mine = submitted[name]
+    if field.name == "body":
+        mine_body = richtext.sanitize(mine or "")
+        return None if mine_body == saved.body else _body_difference(mine_body, saved.body)
+
+    if isinstance(field, TaggableManager):
+        saved_tags = list(saved.tags.all())
+        mine_tags = mine or []
+        if sorted(t.lower() for t in mine_tags) == sorted(t.name.lower() for t in saved_tags):
+            return None
+        return Difference(
+            label,
+            [_row(", ".join(mine_tags), ", ".join(t.name for t in saved_tags))],
+            field=name,
+            saved_value=edit_string_for_tags(saved_tags),
         )
 
-    for label, mine_names, saved_names in _relations(saved, submitted):
-        if mine_names != saved_names:
-            differences.append(Difference(label, [_row(mine_names, saved_names)]))
-    return Conflict(saved=saved, differences=differences)
+    if field.many_to_many:
+        return _relation_difference(field, label, saved, list(mine or []), submitted)
+
+    if field.many_to_one:
+        theirs = getattr(saved, field.name)
+        if getattr(mine, "pk", None) == getattr(theirs, "pk", None):
+            return None
+        return Difference(label, [_row(str(mine or ""), str(theirs or ""))])
+
+    theirs = field.value_from_object(saved)
+    if isinstance(mine, str):
+        mine = mine.strip()
+    if field.name == "slug":
+        mine = mine or theirs  # left empty, the saved address stays
+    if mine == theirs:
+        return None
+    saved_value = "" if theirs is None else str(theirs)
+    return Difference(
+        label,
+        [_row("" if mine is None else str(mine), saved_value)],
+        field=name,
+        saved_value=saved_value,
+    )
 
 
-def _relations(saved: Article, submitted: dict):
-    primary = submitted.get("primary_section")
-    photo = submitted.get("lead_photo")
-    yield (
-        "Primary section",
-        primary.name if primary else "",
-        saved.primary_section.name if saved.primary_section_id else "",
-    )
-    yield (
-        "Other sections",
-        ", ".join(sorted(s.name for s in submitted.get("sections") or [] if s != primary)),
-        ", ".join(sorted(s.name for s in saved.sections.all() if s.pk != saved.primary_section_id)),
-    )
-    yield (
-        "Bylines",
-        ", ".join(a.name for a in submitted.get("bylines") or []),
-        ", ".join(a.name for a in saved.byline_authors),
-    )
-    yield (
-        "With input from",
-        ", ".join(sorted(a.name for a in submitted.get("agencies") or [])),
-        ", ".join(sorted(a.name for a in saved.agencies.all())),
-    )
-    yield (
-        "Lead photo",
-        photo.alt_text if photo else "",
-        saved.lead_photo.alt_text if saved.lead_photo_id else "",
-    )
+def _relation_difference(field, label, saved, mine: list, submitted) -> Difference | None:
+    """The names side by side; relations are changed in the form by hand (no button)."""
+    if field.name == "authors":
+        theirs = saved.byline_authors  # in byline order, which is part of the story
+        if [author.pk for author in mine] == [author.pk for author in theirs]:
+            return None
+    else:
+        theirs = list(getattr(saved, field.name).all())
+        if field.name == "sections":
+            # The primary section is always one of the sections, ticked or not.
+            primary = submitted.get("primary_section")
+            mine += [primary] if primary and primary not in mine else []
+        if {obj.pk for obj in mine} == {obj.pk for obj in theirs}:
+            return None
+        mine, theirs = sorted(mine, key=str), sorted(theirs, key=str)
+    return Difference(label, [_row(_names(mine), _names(theirs))])
+
+
+def _names(objects) -> str:
+    return ", ".join(str(obj) for obj in objects)
 
 
 # --- the body, paragraph by paragraph -------------------------------------------------

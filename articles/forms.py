@@ -77,16 +77,11 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
+        # Every content field of the article (the authors come as `bylines`, above).
         fields = [
-            "headline",
-            "standfirst",
-            "body",
-            "lead_photo",
-            "primary_section",
-            "sections",
-            "tags",
-            "agencies",
-            "slug",
+            conflicts.form_name(field)
+            for field in Article.content_fields()
+            if conflicts.form_name(field) == field.name
         ]
         widgets = {
             "standfirst": forms.Textarea(attrs={"rows": 3, "maxlength": 400}),
@@ -144,15 +139,16 @@ class ArticleForm(forms.ModelForm):
         submitted = cleaned.get("loaded_version")
         if submitted == current.version:
             return
+        conflict = conflicts.compare(current, cleaned)
         if (
             submitted is not None
             and current.last_edited_by_id == getattr(self.editing_user, "pk", None)
-            and self._same_as_saved(current, cleaned)
+            and not conflict.differences
         ):
             # A double click or a resent form: nothing would change, so no conflict.
             cleaned["loaded_version"] = current.version
             return
-        self.conflict = conflicts.compare(current, cleaned)
+        self.conflict = conflict
         # The page that reports the refusal shows the saved version beside the person's
         # text, so the text in it is now written on that version: its next save is checked
         # against it (and refused again if anyone saves in between).
@@ -166,28 +162,6 @@ class ArticleForm(forms.ModelForm):
                 code="stale",
             )
         raise ValidationError(str(StaleEdit(current)), code="stale")
-
-    @staticmethod
-    def _same_as_saved(current: Article, cleaned) -> bool:
-        return (
-            current.headline == cleaned.get("headline", "").strip()
-            and current.standfirst == cleaned.get("standfirst", "").strip()
-            and current.body == richtext.sanitize(cleaned.get("body", ""))
-            and current.lead_photo_id == getattr(cleaned.get("lead_photo"), "pk", None)
-            and current.primary_section_id == getattr(cleaned.get("primary_section"), "pk", None)
-            and [a.pk for a in current.byline_authors]
-            == [a.pk for a in cleaned.get("bylines") or []]
-            and set(current.sections.values_list("pk", flat=True))
-            == {
-                s.pk
-                for s in [*(cleaned.get("sections") or []), cleaned.get("primary_section")]
-                if s
-            }
-            and set(current.agencies.values_list("pk", flat=True))
-            == {a.pk for a in cleaned.get("agencies") or []}
-            and {t.lower() for t in current.tags.names()}
-            == {t.lower() for t in cleaned.get("tags") or []}
-        )
 
 
 # --- workflow steps -----------------------------------------------------------------

@@ -12,34 +12,93 @@ from dataclasses import dataclass
 import reversion
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from reversion.models import Version
+from taggit.managers import TaggableManager
 
 from articles.models import Article, RevisionSnapshot
-
-SNAPSHOT_FIELDS = ("headline", "slug", "standfirst", "body")
+from articles.richtext import to_text
 
 reversion.register(
     Article,
     exclude=("search_vector", "body_text", "preview_secret"),
 )
 
+# The desk's words for a field, where the model's verbose name is not what editors see.
+LABELS = {"slug": "Address (slug)", "authors": "Bylines"}
+
+
+def label(field) -> str:
+    """How compare and the side-by-side conflict name a content field."""
+    return LABELS.get(field.name) or capfirst(field.verbose_name)
+
 
 def snapshot_of(article: Article) -> dict:
-    """The article's content as a plain document (what restore puts back)."""
-    return {
-        **{field: getattr(article, field) for field in SNAPSHOT_FIELDS},
-        "lead_photo": article.lead_photo_id,
-        "primary_section": article.primary_section_id,
-        "sections": sorted(article.sections.values_list("pk", flat=True)),
-        "section_names": sorted(article.sections.values_list("name", flat=True)),
-        "authors": [
-            [byline.author_id, byline.author.name]
-            for byline in article.bylines.select_related("author").order_by("position", "id")
-        ],
-        "agencies": sorted(article.agencies.values_list("pk", flat=True)),
-        "agency_names": sorted(article.agencies.values_list("name", flat=True)),
-        "tags": sorted(article.tags.values_list("name", flat=True), key=str.lower),
-    }
+    """The article's content as a plain document (what restore puts back): every content
+    field of the model (`Article.content_fields()`), relations with the names they had,
+    so a version reads the same after a section or an author is renamed or deleted."""
+    data = {}
+    for field in Article.content_fields():
+        name = field.name
+        if name == "authors":
+            # The byline order is part of the story.
+            bylines = article.bylines.select_related("author").order_by("position", "id")
+            data[name] = [[byline.author_id, byline.author.name] for byline in bylines]
+        elif isinstance(field, TaggableManager):
+            # By name: a tag renamed or deleted since comes back as it was called.
+            data[name] = sorted(article.tags.values_list("name", flat=True), key=str.lower)
+        elif field.many_to_many:
+            related = sorted(getattr(article, name).all(), key=lambda obj: obj.pk)
+            data[name] = [obj.pk for obj in related]
+            data[_names_key(name)] = sorted(str(obj) for obj in related)
+        elif field.many_to_one:
+            related = getattr(article, name)
+            data[name] = related.pk if related else None
+            data[f"{name}_name"] = str(related) if related else ""
+        else:
+            data[name] = _plain(field.value_from_object(article))
+    return data
+
+
+def _names_key(name: str) -> str:
+    # Versions recorded before relations were read from the model keep their sections'
+    # and agencies' names under these keys; new relations get "<name>_names".
+    return {"sections": "section_names", "agencies": "agency_names"}.get(name, f"{name}_names")
+
+
+def _plain(value):
+    """A value a JSON document can hold (dates as ISO text, decimals as text);
+    `field.to_python()` reads it back."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def content_of(data: dict) -> tuple[dict, dict]:
+    """A version's content as the article takes it back: its own fields ({name: value},
+    foreign keys as objects) and its relations ({name: objects, or tag names}) for
+    services.save_article(). What the version does not hold is left out — a field added
+    since, a related object deleted since — so the article keeps what it has."""
+    fields, relations = {}, {}
+    for field in Article.content_fields():
+        name = field.name
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "authors":
+            by_id = field.related_model._default_manager.in_bulk([pk for pk, _ in value])
+            relations[name] = [by_id[pk] for pk, _name in value if pk in by_id]
+        elif isinstance(field, TaggableManager):
+            relations[name] = list(value)
+        elif field.many_to_many:
+            relations[name] = list(field.related_model._default_manager.filter(pk__in=value))
+        elif field.many_to_one:
+            related = field.related_model._default_manager.filter(pk=value).first()
+            if value is None or related is not None:
+                fields[name] = related
+        else:
+            fields[name] = field.to_python(value)
+    return fields, relations
 
 
 def record(article: Article, *, by, comment: str) -> None:
@@ -109,8 +168,13 @@ def snapshot(version: Version) -> dict:
     try:
         return version.revision.snapshot.data
     except RevisionSnapshot.DoesNotExist:
+        # A version recorded without a snapshot holds the article's own columns only.
         fields = version.field_dict
-        return {field: fields.get(field, "") for field in SNAPSHOT_FIELDS}
+        return {
+            field.name: _plain(fields[field.attname])
+            for field in Article.content_fields()
+            if not field.many_to_many and field.attname in fields
+        }
 
 
 # --- comparing two versions ---------------------------------------------------------
@@ -139,29 +203,31 @@ def _word_diff(old: str, new: str) -> SafeString:
 
 def compare(old: dict, new: dict) -> list[Change]:
     """What changed between two snapshots, field by field, as word-level diffs."""
-    from articles.richtext import to_text
+    changes = []
+    for field in Article.content_fields():
+        old_value, old_words = _read(field, old)
+        new_value, new_words = _read(field, new)
+        if old_value != new_value:
+            changes.append(Change(label(field), _word_diff(old_words, new_words)))
+    return changes
 
-    pairs = [
-        ("Headline", old.get("headline", ""), new.get("headline", "")),
-        ("Address (slug)", old.get("slug", ""), new.get("slug", "")),
-        ("Standfirst", old.get("standfirst", ""), new.get("standfirst", "")),
-        ("Body", to_text(old.get("body", "")), to_text(new.get("body", ""))),
-        (
-            "Bylines",
-            ", ".join(name for _, name in old.get("authors", [])),
-            ", ".join(name for _, name in new.get("authors", [])),
-        ),
-        (
-            "Sections",
-            ", ".join(old.get("section_names", [])),
-            ", ".join(new.get("section_names", [])),
-        ),
-        ("Tags", ", ".join(old.get("tags", [])), ", ".join(new.get("tags", []))),
-        (
-            "With input from",
-            ", ".join(old.get("agency_names", [])),
-            ", ".join(new.get("agency_names", [])),
-        ),
-        ("Lead photo", str(old.get("lead_photo") or "none"), str(new.get("lead_photo") or "none")),
-    ]
-    return [Change(label, _word_diff(a, b)) for label, a, b in pairs if a != b]
+
+def _read(field, data: dict) -> tuple[object, str]:
+    """What a snapshot holds for `field`: a value to compare (ids for relations, so a
+    rename alone is no change) and the words to show."""
+    name, value = field.name, data.get(field.name)
+    if name == "authors":
+        return [pk for pk, _ in value or []], ", ".join(author for _, author in value or [])
+    if isinstance(field, TaggableManager):
+        return sorted(tag.lower() for tag in value or []), ", ".join(value or [])
+    if field.many_to_many:
+        return sorted(value or []), ", ".join(data.get(_names_key(name), []))
+    if field.many_to_one:
+        # Versions recorded before names were kept show the id.
+        return value, data.get(f"{name}_name") or (f"#{value}" if value else "none")
+    if name == "body":
+        text = to_text(value or "")
+        return text, text
+    if name not in data:
+        value = field.get_default()  # a version recorded before the field existed
+    return value, "" if value is None else str(value)

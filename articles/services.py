@@ -6,7 +6,7 @@ and records who did what. (The page cache learns of every change by itself: see
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from articles import permissions, preflight, related, revisions
 from articles.models import (
-    Agency,
     Article,
     ArticleEvent,
     ArticleRedirect,
@@ -22,12 +21,9 @@ from articles.models import (
     Correction,
     CorrectionKind,
     EventAction,
-    Photo,
-    Section,
     Status,
 )
 from articles.models.articles import new_preview_secret
-from authors.models import Author
 from newsroom.slugs import unique_slug
 
 
@@ -56,19 +52,12 @@ class PublishBlocked(Exception):
         super().__init__("Cannot publish yet: " + " ".join(problems))
 
 
-# Fields a content save writes. Status and times are written only by workflow steps.
-CONTENT_FIELDS = [
-    "headline",
-    "slug",
-    "standfirst",
-    "body",
-    "body_text",
-    "lead_photo",
-    "primary_section",
-    "updated_at",
-    "last_edited_by",
-    "version",
-]
+def _content_columns() -> list[str]:
+    """The columns a content save writes: the article's own content fields (relations are
+    set apart) and the bookkeeping of every save. Status and times are written only by the
+    workflow steps, so a stale copy of an article can never write back an old status."""
+    own = [field.name for field in Article.content_fields() if not field.many_to_many]
+    return [*own, "updated_at", "last_edited_by", "version"]  # body_text: see Article.save
 
 
 def _locked(article: Article) -> Article:
@@ -109,18 +98,20 @@ def save_article(
     *,
     by,
     expected_version: int | None = None,
-    authors: Sequence | None = None,
-    sections: Iterable[Section] | None = None,
-    agencies: Iterable | None = None,
-    tags: Iterable[str] | None = None,
     comment: str = "",
+    **relations: Iterable | None,
 ) -> Article:
     """Create or edit an article's content (never its status).
 
     `expected_version` is the version the editor's copy was loaded at: if someone saved
-    since, StaleEdit is raised and nothing is written. Relations left as None stay as
-    they are.
+    since, StaleEdit is raised and nothing is written. `relations` are the article's
+    many-to-many content fields by name — `authors` in byline order, `sections`,
+    `agencies`, `tags` (names) and any added to the model; one left out or None stays as
+    it is.
     """
+    unknown = set(relations) - {f.name for f in Article.content_fields() if f.many_to_many}
+    if unknown:
+        raise TypeError(f"save_article() got relations the article does not have: {unknown}")
     creating = article.pk is None
     now = timezone.now()
     old_path = None
@@ -150,29 +141,28 @@ def save_article(
         article.save()
         _event(article, EventAction.CREATED, by)
     else:
-        article.save(update_fields=CONTENT_FIELDS)
+        article.save(update_fields=_content_columns())
 
-    _set_relations(article, authors=authors, sections=sections, agencies=agencies, tags=tags)
+    _set_relations(article, relations)
     related.refresh(article)
     _remember_old_address(article, old_path)
     revisions.record(article, by=by, comment=comment or ("Created" if creating else "Edited"))
     return article
 
 
-def _set_relations(article: Article, *, authors, sections, agencies, tags) -> None:
-    if authors is not None:
-        wanted = list(dict.fromkeys(authors))  # keep order, drop repeats
-        Byline.objects.filter(article=article).exclude(author__in=wanted).delete()
-        for position, author in enumerate(wanted):
-            Byline.objects.update_or_create(
-                article=article, author=author, defaults={"position": position}
-            )
-    if sections is not None:
-        article.sections.set(sections)
-    if agencies is not None:
-        article.agencies.set(agencies)
-    if tags is not None:
-        article.tags.set(list(tags))
+def _set_relations(article: Article, relations: dict) -> None:
+    for name, values in relations.items():
+        if values is None:
+            continue
+        if name == "authors":
+            wanted = list(dict.fromkeys(values))  # keep order, drop repeats
+            Byline.objects.filter(article=article).exclude(author__in=wanted).delete()
+            for position, author in enumerate(wanted):
+                Byline.objects.update_or_create(
+                    article=article, author=author, defaults={"position": position}
+                )
+        else:
+            getattr(article, name).set(list(values))
     # The primary section is always one of the article's sections.
     if article.primary_section_id:
         article.sections.add(article.primary_section_id)
@@ -308,27 +298,23 @@ def restore_revision(
     permissions.check(permissions.can_edit, by, current)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(current)
-    data = revisions.snapshot(version)
-    for field in ("headline", "standfirst", "body"):
-        setattr(current, field, data.get(field, getattr(current, field)))
-    slug = data.get("slug") or current.slug
+    fields, relations = revisions.content_of(revisions.snapshot(version))
+    # The old address comes back unless another story has taken it since; a version
+    # without a primary section keeps the current one (a published story needs one).
+    slug = fields.pop("slug", "") or current.slug
+    if "primary_section" in fields and fields["primary_section"] is None:
+        del fields["primary_section"]
+    for name, value in fields.items():
+        setattr(current, name, value)
     if not Article.objects.filter(slug=slug).exclude(pk=current.pk).exists():
         current.slug = slug
-    current.lead_photo = Photo.objects.filter(pk=data.get("lead_photo")).first()
-    if Section.objects.filter(pk=data.get("primary_section")).exists():
-        current.primary_section_id = data["primary_section"]
-    author_ids = [author_id for author_id, _name in data.get("authors", [])]
-    authors_by_id = Author.objects.in_bulk(author_ids)
     when = timezone.localtime(version.revision.date_created)
     restored = save_article(
         current,
         by=by,
         expected_version=current.version,
-        authors=[authors_by_id[pk] for pk in author_ids if pk in authors_by_id],
-        sections=Section.objects.filter(pk__in=data.get("sections", [])),
-        agencies=Agency.objects.filter(pk__in=data.get("agencies", [])),
-        tags=data.get("tags", []),
         comment=f"Restored the version of {when:%d %B %Y, %H:%M}",
+        **relations,
     )
     _event(restored, EventAction.RESTORED, by, note=f"Version of {when:%d %B %Y, %H:%M}")
     return restored
@@ -349,12 +335,9 @@ def recover_article(version, *, by) -> Article:
     first_published_at = fields.get("first_published_at")
     if first_published_at and first_published_at > now:
         first_published_at = None  # it was only scheduled and never went out (as unpublish)
+    content, relations = revisions.content_of(data)
     article = Article(
         pk=int(version.object_id),
-        headline=data.get("headline", ""),
-        standfirst=data.get("standfirst", ""),
-        body=data.get("body", ""),
-        slug=data.get("slug", ""),
         status=Status.DRAFT,
         published_at=fields.get("published_at"),
         first_published_at=first_published_at,
@@ -362,21 +345,12 @@ def recover_article(version, *, by) -> Article:
         created_by=users.get(fields.get("created_by_id")) or by,
         last_edited_by=by,
         updated_at=now,
-        lead_photo=Photo.objects.filter(pk=data.get("lead_photo")).first(),
-        primary_section=Section.objects.filter(pk=data.get("primary_section")).first(),
+        **content,
     )
     if not article.slug or Article.objects.filter(slug=article.slug).exists():
         article.slug = unique_slug(Article, article.headline, fallback="story")
     article.save(force_insert=True)
-    author_ids = [author_id for author_id, _name in data.get("authors", [])]
-    authors_by_id = Author.objects.in_bulk(author_ids)
-    _set_relations(
-        article,
-        authors=[authors_by_id[pk] for pk in author_ids if pk in authors_by_id],
-        sections=Section.objects.filter(pk__in=data.get("sections", [])),
-        agencies=Agency.objects.filter(pk__in=data.get("agencies", [])),
-        tags=data.get("tags", []),
-    )
+    _set_relations(article, relations)
     _bring_back_history(article, data.get("history") or {}, users=users, by=by)
     revisions.record(article, by=by, comment="Recovered after deletion")
     deleted = version.revision

@@ -10,7 +10,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from js_asset import Media as JsMedia
 
-from articles import permissions, preflight, services
+from articles import conflicts, permissions, preflight, services
 from articles.admin import workflow
 from articles.forms import ArticleForm
 from articles.models import Article, Byline
@@ -254,10 +254,11 @@ class ArticleAdmin(admin.ModelAdmin):
             obj,
             by=request.user,
             expected_version=data.get("loaded_version") if change else None,
-            authors=data.get("bylines") or [],
-            sections=data.get("sections") or [],
-            agencies=data.get("agencies") or [],
-            tags=data.get("tags") or [],
+            **{
+                field.name: data.get(conflicts.form_name(field)) or []
+                for field in Article.content_fields()
+                if field.many_to_many
+            },
         )
 
     def save_related(self, request, form, formsets, change):

@@ -307,6 +307,21 @@ class Article(models.Model):
             return reverse("admin:articles_article_change", args=[self.pk])
         return self.public_path()
 
+    # --- content ---------------------------------------------------------------------
+
+    @classmethod
+    def content_fields(cls) -> list[models.Field]:
+        """The story's content: every field the desk may edit, relations included, in the
+        model's order. This is the one declaration: workflow state, times, derived columns
+        and bookkeeping say `editable=False` above, and everything else is content — saved
+        by services.save_article(), kept in each version, compared, restored, recovered and
+        offered by the editor's form (docs/architecture.md, "Add a field to the article")."""
+        return [
+            field
+            for field in cls._meta.get_fields()
+            if getattr(field, "editable", False) and not field.primary_key
+        ]
+
     # --- addresses --------------------------------------------------------------------
 
     def public_path(self, *, slug: str | None = None, at: datetime.datetime | None = None) -> str:
