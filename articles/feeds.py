@@ -4,11 +4,16 @@ Items carry every author (dc:creator), sections and tags as categories, the stan
 description, the sanitised body as content:encoded and the lead photo as an enclosure and
 media:content with its credit. Addresses come from SITE_URL.
 
-Feed readers read <description> (and media:description, marked type="html") as HTML, but
-what we put there is text a journalist typed: the generator escapes it as text once more,
-on top of the XML escaping, so "<img onerror=…>" in a standfirst reaches a reader as those
-characters, never as an element. content:encoded is the one field that carries markup,
-the body as the allow-list left it.
+Everything but content:encoded is text someone typed, and it reaches readers as text:
+- <description> (and media:description, marked type="html") is read as HTML by feed
+  readers, so the generator escapes it as text once more, on top of the XML escaping:
+  "<img onerror=…>" in a standfirst reaches a reader as those characters.
+- Titles (item and channel), categories, dc:creator and media:credit are plain text in
+  the specs but many readers decode them and render what looks like HTML (feedparser
+  marks a title text/html when it sees a closing tag or an entity). Escaping twice would
+  show "&amp;" to readers that follow the spec, so these lose their markup instead
+  (`as_plain_text`): a headline "<b>B</b>" is "B"; "AT&T" and "3 < 5" stay as typed.
+content:encoded is the one field that carries markup, the body as the allow-list left it.
 """
 
 import html
@@ -18,6 +23,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.html import strip_tags
 
 from articles import cards, listing
 from articles.models import Article, Correction, Section
@@ -33,7 +39,9 @@ class NewsFeedGenerator(Rss201rev2Feed):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.feed["title"] = as_plain_text(self.feed["title"])
         self.feed["description"] = as_html_text(self.feed["description"])
+        self.feed["categories"] = plain_names(self.feed["categories"])
 
     def write(self, outfile, encoding):
         # The XML writer makes thousands of tiny writes; into a response each is encoded and
@@ -51,9 +59,14 @@ class NewsFeedGenerator(Rss201rev2Feed):
         }
 
     def add_item_elements(self, handler, item):
-        item = {**item, "description": as_html_text(item["description"])}
+        item = {
+            **item,
+            "title": as_plain_text(item["title"]),
+            "description": as_html_text(item["description"]),
+            "categories": plain_names(item["categories"]),
+        }
         super().add_item_elements(handler, item)
-        for name in item.get("creators", []):
+        for name in plain_names(item.get("creators")):
             handler.addQuickElement("dc:creator", name)
         if item.get("content_html"):
             handler.addQuickElement("content:encoded", item["content_html"])
@@ -67,13 +80,24 @@ class NewsFeedGenerator(Rss201rev2Feed):
             handler.addQuickElement(
                 "media:description", as_html_text(media["alt"] or ""), {"type": "html"}
             )
-            handler.addQuickElement("media:credit", media["credit"])
+            handler.addQuickElement("media:credit", as_plain_text(media["credit"] or ""))
             handler.endElement("media:content")
 
 
 def as_html_text(text: str | None) -> str | None:
     """Plain text as the HTML a feed reader renders back to the same text."""
     return None if text is None else html.escape(text, quote=False)
+
+
+def as_plain_text(text: str | None) -> str | None:
+    """Plain text with no element left for a reader that renders it as HTML; characters
+    that make no tag ("AT&T", "3 < 5") are kept as typed."""
+    return None if text is None else strip_tags(text)
+
+
+def plain_names(names) -> list[str]:
+    """Categories or creators as plain text, leaving out any that were nothing but markup."""
+    return [name for name in map(as_plain_text, names or ()) if name.strip()]
 
 
 class ArticleFeed(Feed):

@@ -130,6 +130,16 @@ class ArticleForm(forms.ModelForm):
             self._check_not_stale(cleaned)
         return cleaned
 
+    def _post_clean(self):
+        # Django fills the instance from the form here; a published story must still be
+        # complete (Article.PUBLISHED_NEEDS, the constraint's own list), or the database
+        # would refuse the save with an IntegrityError.
+        super()._post_clean()
+        for name in self.instance.missing_to_be_published():
+            if name not in self.errors:
+                field = name if name in self.fields else None
+                self.add_error(field, Article.PUBLISHED_NEEDS[name].message)
+
     def _check_not_stale(self, cleaned) -> None:
         """Refuse a save made from an older copy (or from a copy that does not say which
         version it was written on); a repeat of the same save is fine."""

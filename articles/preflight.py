@@ -122,14 +122,18 @@ class ReadersLose:
     address: str = ""
     front_page_positions: list[int] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
+    # Recovered and published again, it returns at the address it had (it went out once);
+    # a story only ever scheduled or never published gets the date it is published then.
+    returns_at_its_address: bool = False
 
 
 def what_deleting_takes(article: Article, *, now: datetime.datetime | None = None) -> ReadersLose:
     """For the delete confirmation: the live address, the front-page places and the feeds
     a deleted story leaves (nothing for a story readers cannot see)."""
     now = now or timezone.now()
+    went_out = article.first_published_at is not None and article.first_published_at <= now
     if not article.is_visible(at=now) and not article.is_scheduled:
-        return ReadersLose(article)
+        return ReadersLose(article, returns_at_its_address=went_out)
     # Places it holds now or will hold (a scheduled story's slot may start later).
     slots = FrontPageSlot.objects.filter(article=article).exclude(ends_at__lte=now)
     positions = sorted(set(slots.values_list("position", flat=True)))
@@ -141,4 +145,5 @@ def what_deleting_takes(article: Article, *, now: datetime.datetime | None = Non
         address=settings.SITE_URL + article.public_path(),
         front_page_positions=positions,
         feeds=[settings.SITE_URL + feed for feed in feeds],
+        returns_at_its_address=went_out,
     )

@@ -324,7 +324,8 @@ def restore_revision(
 def recover_article(version, *, by) -> Article:
     """Bring back a deleted article as a draft, from the version kept when it was deleted:
     its content and relations, its publish times (so publishing it again brings it back at
-    its address), its workflow steps, corrections and old addresses."""
+    its address, or, if another story took its slug meanwhile, at a new one its original
+    address redirects to), its workflow steps, corrections and old addresses."""
     permissions.check(permissions.can_recover, by)
     if Article.objects.filter(pk=version.object_id).exists():
         raise ValueError("That article is not deleted.")
@@ -347,11 +348,17 @@ def recover_article(version, *, by) -> Article:
         updated_at=now,
         **content,
     )
+    # Where readers last found it, if it was ever live.
+    original_path = article.public_path() if article.first_published_at and article.slug else None
     if not article.slug or Article.objects.filter(slug=article.slug).exists():
+        # Another story took the slug while this one was deleted. That story stays as it
+        # is (it may be someone's draft or already public); this one gets a new slug and
+        # its original address becomes an old address that follows it (below).
         article.slug = unique_slug(Article, article.headline, fallback="story")
     article.save(force_insert=True)
     _set_relations(article, relations)
     _bring_back_history(article, data.get("history") or {}, users=users, by=by)
+    _remember_old_address(article, original_path)
     revisions.record(article, by=by, comment="Recovered after deletion")
     deleted = version.revision
     when = timezone.localtime(deleted.date_created)

@@ -170,21 +170,28 @@ def article_detail(request, year, month, day, slug):
     date = _day(year, month, day)
     article = detail.published_article(slug, now=timezone.now())
     if article is None:
-        return _redirect_or_404(request.path)
+        response = _old_address(request.path)
+        if response is None:
+            raise Http404("No such article.")
+        return response
     if timezone.localtime(article.published_at).date() != date:
-        # Right story, wrong (old) date in the address.
-        return HttpResponsePermanentRedirect(article.get_absolute_url())
+        # The slug's story under another date: the old address of a story that lost this
+        # slug while it was deleted goes to that story; otherwise it is this story's own
+        # address with a wrong (old) date.
+        return _old_address(request.path) or HttpResponsePermanentRedirect(
+            article.get_absolute_url()
+        )
     return render_article(request, article)
 
 
-def _redirect_or_404(path: str):
+def _old_address(path: str) -> HttpResponsePermanentRedirect | None:
     redirect = (
         ArticleRedirect.objects.filter(old_path=path, article__in=Article.objects.published())
         .select_related("article")
         .first()
     )
     if redirect is None:
-        raise Http404("No such article.")
+        return None
     return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
 
 

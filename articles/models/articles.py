@@ -1,10 +1,14 @@
 """Articles, their bylines, tags, corrections, workflow history and old addresses."""
 
 import datetime
+import functools
+import operator
 import secrets
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -152,7 +156,39 @@ def _attach_bylines(articles: list) -> None:
         article.loaded_bylines = by_article[article.pk]
 
 
+class Need(NamedTuple):
+    """One thing a published (live or scheduled) story must have, and what the desk is told
+    when it is missing."""
+
+    condition: Q
+    message: str
+
+
+# Read by the published_article_is_complete constraint (the database's last word) and by
+# the article form (Article.missing_to_be_published), so both check the same things.
+PUBLISHED_NEEDS = {
+    "published_at": Need(
+        Q(published_at__isnull=False),
+        "A published story needs a publish time: unpublish the story first.",
+    ),
+    "first_published_at": Need(
+        Q(first_published_at__isnull=False),
+        "A published story needs a first-published time: unpublish the story first.",
+    ),
+    "headline": Need(
+        ~Q(headline=""),
+        "A published story needs a headline: write one, or unpublish the story first.",
+    ),
+    "primary_section": Need(
+        Q(primary_section__isnull=False),
+        "A published story needs a primary section: choose one, or unpublish the story first.",
+    ),
+}
+
+
 class Article(models.Model):
+    PUBLISHED_NEEDS = PUBLISHED_NEEDS
+
     headline = models.CharField(
         max_length=200,
         help_text="The story's title as readers see it: clear, specific, under 100 "
@@ -269,11 +305,8 @@ class Article(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=Status.PUBLISHED)
-                | (
-                    Q(published_at__isnull=False)
-                    & Q(first_published_at__isnull=False)
-                    & ~Q(headline="")
-                    & Q(primary_section__isnull=False)
+                | functools.reduce(
+                    operator.and_, (need.condition for need in PUBLISHED_NEEDS.values())
                 ),
                 name="published_article_is_complete",
                 violation_error_message="A published article needs a headline, a primary "
@@ -358,6 +391,20 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= (at or timezone.now())
         )
+
+    def missing_to_be_published(self) -> list[str]:
+        """The fields of PUBLISHED_NEEDS this published story lacks as it stands in memory
+        (none for a story that is not published): what the constraint would refuse."""
+        if self.status != Status.PUBLISHED:
+            return []
+        missing = []
+        for name, need in PUBLISHED_NEEDS.items():
+            check = models.CheckConstraint(condition=need.condition, name=f"needs_{name}")
+            try:
+                check.validate(type(self), self)
+            except ValidationError:
+                missing.append(name)
+        return missing
 
     def republish_time(self, *, now: datetime.datetime) -> datetime.datetime | None:
         """The publish time a story that was live and was taken down (unpublished, or

@@ -134,3 +134,56 @@ def test_recovered_steps_of_a_removed_account_are_credited_to_the_recovering_edi
     recovered = Article.objects.get(pk=story.pk)
     unpublished = recovered.events.get(action=EventAction.UNPUBLISHED)
     assert unpublished.actor == editor
+
+
+def test_a_recovered_story_whose_slug_was_taken_is_found_at_its_original_address(
+    client, journalist, editor
+):
+    story = published_story(journalist, editor)
+    original = story.get_absolute_url()
+    assert original == "/2026/11/03/talks-resume/"
+    client.force_login(editor)
+    with time_machine.travel(NOV_20, tick=False):
+        assert client.post(delete_url(story), {"post": "yes"}).status_code == 302
+        # Meanwhile a journalist starts a story with the same headline: it takes the slug.
+        newcomer = make_article("Talks resume", status=Status.DRAFT, created_by=journalist,
+                                slug="talks-resume")  # fmt: skip
+        version = Version.objects.get_deleted(Article).get(object_id=str(story.pk))
+        recover = reverse("admin:articles_article_recover", args=[version.pk])
+        assert client.post(recover).status_code == 302
+        recovered = Article.objects.get(pk=story.pk)
+        publish = reverse("admin:articles_article_publish", args=[recovered.pk])
+        assert client.post(publish, {"when": "now"}).status_code == 302
+        recovered.refresh_from_db()
+        assert recovered.get_absolute_url() == "/2026/11/03/talks-resume-2/"
+        client.logout()
+        response = client.get(original)
+        assert response.status_code == 301 and response["Location"] == recovered.get_absolute_url()
+        assert client.get(recovered.get_absolute_url()).status_code == 200
+    # The other story keeps its slug, and once it is published the old address still
+    # leads to the story readers knew there, not to the newcomer.
+    newcomer.refresh_from_db()
+    assert newcomer.slug == "talks-resume"
+    with time_machine.travel(NOV_20 + datetime.timedelta(days=1), tick=False):
+        newcomer = services.publish(newcomer, by=editor)
+        assert newcomer.get_absolute_url() == "/2026/11/21/talks-resume/"
+        assert client.get(original)["Location"] == recovered.get_absolute_url()
+        assert client.get(newcomer.get_absolute_url()).status_code == 200
+
+
+def test_the_delete_confirmation_promises_the_original_address_only_to_a_story_that_went_out(
+    client, editor_client, editor
+):
+    live = make_article("Floods reach the old town")
+    page = editor_client.get(delete_url(live)).content.decode()
+    assert f"its original address {settings.SITE_URL}{live.get_absolute_url()} leads to it" in page
+    assert "never been live" not in page
+    scheduled = make_article("Budget day", published_at=timezone.now() + datetime.timedelta(days=2))
+    page = editor_client.get(delete_url(scheduled)).content.decode()
+    assert "original address" not in page
+    assert "“Budget day” has never been live: published again, it takes the date it is" in page
+    # And that is what happens: deleted before its time, recovered, published now.
+    client.force_login(editor)
+    recovered = deleted_and_recovered(client, scheduled)
+    published = services.publish(recovered, by=editor)
+    assert timezone.now() - published.published_at < datetime.timedelta(seconds=5)

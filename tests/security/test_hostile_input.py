@@ -211,3 +211,113 @@ def test_management_command_refuses_bad_input_with_a_message(arguments):
     with pytest.raises(CommandError) as error:
         call_command("seed_demo", *arguments)
     assert "number" in str(error.value).lower()
+
+
+# Markup that feedparser (like many readers) takes for HTML in a plain-text field: no
+# "</script>" in it to make feedparser fall back to reading it as text.
+HTML_LIKE = ["<img src=x onerror=alert(1)><b>B</b>", "<a href=https://evil.example>x</a>"]
+ORDINARY = "AT&T: 3 < 5"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+
+
+def plain_text_fields(content: bytes) -> list[tuple[str, str, str]]:
+    """(where, type, value) for every field feedparser finds that is not content:encoded,
+    and every <description> and <media:description> as XML holds them (feedparser keeps
+    only the last of these per item), which readers read as HTML."""
+    root = ET.fromstring(content)
+    descriptions = [*root.iter("description"), *root.iter(f"{MEDIA}description")]
+    fields = [("description", "text/html", element.text or "") for element in descriptions]
+    parsed = feedparser.parse(content)
+    assert not parsed.bozo, parsed.bozo_exception
+    fields += [("channel title", parsed.feed.title_detail.type, parsed.feed.title)]
+    if parsed.feed.get("subtitle_detail"):
+        fields.append(("channel description", parsed.feed.subtitle_detail.type,
+                       parsed.feed.subtitle))  # fmt: skip
+    for entry in parsed.entries:
+        fields.append(("title", entry.title_detail.type, entry.title))
+        if entry.get("summary_detail"):
+            fields.append(("description", entry.summary_detail.type, entry.summary))
+        for detail in entry.get("content", [])[1:]:  # [0] is content:encoded, the body
+            fields.append(("content", detail.type, detail.value))
+        fields += [("category", "text/plain", tag.term) for tag in entry.get("tags", [])]
+        fields += [
+            ("dc:creator", "text/plain", a.get("name", "")) for a in entry.get("authors", [])
+        ]
+        fields += [("media:credit", "text/plain", c.get("content", ""))
+                   for c in entry.get("media_credit", [])]  # fmt: skip
+    return fields
+
+
+def as_read(kind: str, value: str) -> str:
+    """The text a reader shows for a field of this type."""
+    return html.unescape(value) if kind == "text/html" else value
+
+
+def story_feeds(article, author, tag: str) -> list[str]:
+    return ["/feed/", f"/section/{article.primary_section.slug}/feed/",
+            f"{author.get_absolute_url()}feed/", f"/tags/{Tag.objects.get(name=tag).slug}/feed/",
+            "/corrections/feed/"]  # fmt: skip
+
+
+def story_in_every_field(editor, text: str):
+    author = make_author(f"A {text}")
+    photo = make_photo(alt_text=f"P {text}", credit=f"C {text}")
+    article = make_article(f"H {text}", standfirst=f"S {text}", authors=[author],
+                           lead_photo=photo, tags=[f"T {text}"])  # fmt: skip
+    Correction.objects.create(article=article, text=f"K {text}", created_by=editor)
+    return article, author
+
+
+@pytest.mark.parametrize("payload", HTML_LIKE)
+def test_markup_that_feed_readers_take_for_html_reaches_them_with_no_element(
+    client, editor, payload
+):
+    article, author = story_in_every_field(editor, payload)
+    for url in story_feeds(article, author, f"T {payload}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        fields = plain_text_fields(response.content)
+        for where, kind, value in fields:
+            # Whatever type feedparser gives it, an HTML reading finds no element, and the
+            # text a reader shows has none either.
+            assert Elements(value).found == [], (url, where, kind, value)
+            if kind == "text/plain":
+                assert "<" not in value and "evil.example" not in value, (url, where, value)
+        wheres = {where for where, _kind, _value in fields}
+        expected = {"channel title", "title", "description"}
+        if url != "/corrections/feed/":
+            expected |= {"category", "dc:creator", "media:credit"}
+        assert expected <= wheres, (url, wheres)
+    # The journalist's words are still there, without the markup.
+    parsed = feedparser.parse(client.get(f"{author.get_absolute_url()}feed/").content)
+    words = "B" if "<b>" in payload else "x"
+    assert parsed.feed.title.startswith(f"A {words}")
+    assert parsed.entries[0].title == f"H {words}"
+
+
+def test_ordinary_characters_in_feeds_read_back_as_typed(client, editor, settings):
+    article, author = story_in_every_field(editor, ORDINARY)
+    expected = {
+        "title": {f"H {ORDINARY}", f"Correction: H {ORDINARY}"},
+        "description": {
+            f"S {ORDINARY}",
+            f"K {ORDINARY}",
+            f"P {ORDINARY}",
+            f"The latest stories from {settings.SITE_NAME}.",
+            "Every correction, clarification and update, newest first.",
+        },
+        "category": {f"T {ORDINARY}", article.primary_section.name},
+        "dc:creator": {f"A {ORDINARY}"},
+        "media:credit": {f"Source: C {ORDINARY}"},
+    }
+    for url in story_feeds(article, author, f"T {ORDINARY}"):
+        fields = plain_text_fields(client.get(url).content)
+        assert {"title", "description"} <= {where for where, _kind, _value in fields}, url
+        for where, kind, value in fields:
+            if where in expected:
+                assert as_read(kind, value) in expected[where], (url, where, kind, value)
+    author_feed, tag_feed = story_feeds(article, author, f"T {ORDINARY}")[2:4]
+    assert feedparser.parse(client.get(author_feed).content).feed.title.startswith(
+        f"A {ORDINARY} — "
+    )
+    assert feedparser.parse(client.get(tag_feed).content).feed.title.startswith(f"T {ORDINARY} — ")
