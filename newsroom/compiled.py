@@ -237,7 +237,7 @@ def first(model, build: Callable[[SimpleNamespace], QuerySet], **values):
     return instance(model, names, found[0], found.db) if found else None
 
 
-def instance(model, names, values, db: str = "default"):
+def instance(model, names, values, db: str):
     """The object model.from_db(db, names, values) returns, made without Model.__init__.
 
     A front page makes about a hundred objects from rows, and __init__ (signals, one

@@ -115,7 +115,7 @@ def test_instance_makes_what_from_db_makes():
     )
     values = Article.objects.filter(pk=story.pk).values_list(*names).get()
 
-    made = compiled.instance(Article, names, values)
+    made = compiled.instance(Article, names, values, "default")
     expected = Article.from_db("default", names, values)
 
     assert type(made) is Article
@@ -139,7 +139,7 @@ def test_instance_keeps_init_signals_for_models_that_have_them():
 
     post_init.connect(receiver, sender=Article)
     try:
-        compiled.instance(Article, ["id", "headline"], (1, "Listened to"))
+        compiled.instance(Article, ["id", "headline"], (1, "Listened to"), "default")
     finally:
         post_init.disconnect(receiver, sender=Article)
     assert seen == ["Listened to"]
