@@ -44,7 +44,6 @@ _RELATED = (
 
 
 def load(
-    shape: tuple,
     build: Callable[[SimpleNamespace], QuerySet],
     *,
     start: int = 0,
@@ -59,7 +58,6 @@ def load(
     article_columns = _in_field_order(Article, (*ARTICLE_COLUMNS, *extra))
     select = (*article_columns, *_RELATED)
     rows = compiled.rows(
-        ("cards", shape, start, stop, extra),
         lambda p: build(p).values_list(*select)[start:stop],
         **values,
     )
@@ -71,14 +69,14 @@ def load(
     agencies: dict[int, Agency] = {}
     articles = []
     for row in rows:
-        article = compiled.instance(Article, article_columns, row[:a_end])
+        article = compiled.instance(Article, article_columns, row[:a_end], rows.db)
         if row[a_end] is not None:
-            section = _shared(sections, Section, SECTION_COLUMNS, row[a_end:s_end])
+            section = _shared(sections, Section, SECTION_COLUMNS, row[a_end:s_end], rows.db)
             article._state.fields_cache["primary_section"] = section
         if row[s_end] is not None:
-            photo = compiled.instance(Photo, PHOTO_COLUMNS, row[s_end:p_end])
+            photo = compiled.instance(Photo, PHOTO_COLUMNS, row[s_end:p_end], rows.db)
             if row[p_end] is not None:
-                agency = _shared(agencies, Agency, AGENCY_COLUMNS, row[p_end:g_end])
+                agency = _shared(agencies, Agency, AGENCY_COLUMNS, row[p_end:g_end], rows.db)
                 photo._state.fields_cache["agency"] = agency
             article._state.fields_cache["lead_photo"] = photo
         articles.append(article)
@@ -87,11 +85,11 @@ def load(
     return articles
 
 
-def _shared(made: dict, model, columns: tuple[str, ...], values: tuple):
+def _shared(made: dict, model, columns: tuple[str, ...], values: tuple, db: str):
     """One object per id for the whole page (twenty cards share four sections)."""
     found = made.get(values[0])
     if found is None:
-        found = made[values[0]] = compiled.instance(model, columns, values)
+        found = made[values[0]] = compiled.instance(model, columns, values, db)
     return found
 
 
@@ -102,7 +100,6 @@ def attach_bylines(articles: list[Article], columns: tuple[str, ...] = AUTHOR_CO
     by_article: dict[int, list[Author]] = {article.pk: [] for article in articles}
     columns = _in_field_order(Author, columns)
     rows = compiled.rows(
-        ("card-bylines", columns),
         lambda p: (
             Byline.objects.filter(article_id__in=p.ids)
             .order_by("position", "id")
@@ -112,7 +109,7 @@ def attach_bylines(articles: list[Article], columns: tuple[str, ...] = AUTHOR_CO
     )
     authors: dict[int, Author] = {}
     for article_id, *author_row in rows:
-        by_article[article_id].append(_shared(authors, Author, columns, tuple(author_row)))
+        by_article[article_id].append(_shared(authors, Author, columns, tuple(author_row), rows.db))
     for article in articles:
         article.loaded_authors = by_article[article.pk]
 
@@ -127,7 +124,6 @@ def attach_categories(articles: list[Article]) -> None:
     tags: dict[int, list] = {pk: [] for pk in ids}
     through = Article.sections.through
     for article_id, section_id, name in compiled.rows(
-        ("feed-sections",),
         lambda p: (
             through.objects.filter(article_id__in=p.ids)
             .order_by("section__position", "section__name")
@@ -137,7 +133,6 @@ def attach_categories(articles: list[Article]) -> None:
     ):
         sections[article_id].append((section_id, name))
     for article_id, name in compiled.rows(
-        ("feed-tags",),
         lambda p: (
             TaggedArticle.objects.filter(content_object_id__in=p.ids)
             .order_by("tag__name")

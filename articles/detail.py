@@ -73,9 +73,10 @@ class Relation:
         }
         return self.rows(article_id).order_by().annotate(**values).values_list(*values)
 
-    def make(self, slots: dict):
+    def make(self, slots: dict, db: str):
         names = list(self.columns)
-        return compiled.instance(self.model, names, [slots[s] for s, _ in self.columns.values()])
+        values = [slots[s] for s, _ in self.columns.values()]
+        return compiled.instance(self.model, names, values, db)
 
 
 def _slot_kind(field) -> type:
@@ -132,7 +133,6 @@ PREFETCHED_AS = {"section": "sections", "agency": "agencies", "tag": "tags",
 
 def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
     found = cards.load(
-        ("article",),
         lambda p: Article.objects.published(at=p.now).filter(slug=p.slug),
         stop=1,
         extra=DETAIL_COLUMNS,
@@ -154,9 +154,9 @@ def _relations(p) -> QuerySet:
 
 def _attach_relations(article: Article) -> None:
     found: dict[str, list] = {kind: [] for kind in RELATIONS}
-    rows = compiled.rows(("article-relations",), _relations, id=article.pk)
+    rows = compiled.rows(_relations, id=article.pk)
     for kind, _place, *slots in sorted(rows, key=lambda row: (row[0], row[1])):
-        found[kind].append(RELATIONS[kind].make(dict(zip(SLOTS, slots, strict=True))))
+        found[kind].append(RELATIONS[kind].make(dict(zip(SLOTS, slots, strict=True)), rows.db))
     article.loaded_authors = found["byline"]
     cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
     for kind, name in PREFETCHED_AS.items():

@@ -38,7 +38,6 @@ class FrontPage:
 def pinned_ids(now: datetime.datetime) -> dict[int, int]:
     """position → article id of the slots in force now, for visible articles."""
     slots = compiled.rows(
-        ("front-slots",),
         lambda p: (
             FrontPageSlot.objects.active(at=p.now)
             .filter(article__in=Article.objects.published(at=p.now))
@@ -63,9 +62,9 @@ def build(*, now: datetime.datetime | None = None, sections=None) -> FrontPage:
     section_ids = tuple(s.pk for s in sections)
     # Every part of `wanted` is already visible; filtering the outer query again would
     # only lead PostgreSQL to walk the whole archive instead of fetching a few rows by id.
-    # The section ids shape the query (one part each), so they are part of its shape.
+    # The section ids shape the query (one part each): the builder captures them, so
+    # each set of sections has its own compiled query.
     candidates = cards.load(
-        ("front", section_ids),
         lambda p: Article.objects.filter(
             _candidates(Article.objects.published(at=p.now), section_ids, p.pinned)
         ).newest_first(),

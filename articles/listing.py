@@ -55,13 +55,12 @@ def page_number(raw: str | None) -> int:
     return int(raw)
 
 
-def cards_page(shape: str, stories, raw_number: str | None, **values) -> Page:
+def cards_page(stories, raw_number: str | None, **values) -> Page:
     """A page of story cards: `stories(p)` returns the published stories of this list (p.now
     and the given values are stand-ins, see newsroom/compiled.py); two queries."""
     number = page_number(raw_number)
     start = (number - 1) * PER_PAGE
     rows = cards.load(
-        (shape,),
         lambda p: stories(p).newest_first(),
         start=start,
         stop=start + PER_PAGE + 1,
@@ -87,9 +86,7 @@ def _page(number: int, rows: list, per_page: int) -> Page:
 def subject_or_404(model, slug: str):
     """The section, tag or author a list or feed is about, with all its columns; 404 if
     no such slug. A compiled query (newsroom/compiled.py) like the list itself."""
-    found = compiled.first(
-        ("subject",), model, lambda p: model.objects.filter(slug=p.slug), slug=slug
-    )
+    found = compiled.first(model, lambda p: model.objects.filter(slug=p.slug), slug=slug)
     if found is None:
         raise Http404(f"No such {model._meta.verbose_name}.")
     return found
@@ -108,7 +105,6 @@ def visible_tags(*, at: datetime.datetime | None = None) -> QuerySet:
 def visible_tag_or_404(slug: str) -> Tag:
     """The tag a tag page or feed is about, if readers may see it (`visible_tags`)."""
     found = compiled.first(
-        ("subject", "visible"),
         Tag,
         lambda p: visible_tags(at=p.now).filter(slug=p.slug),
         slug=slug,

@@ -42,7 +42,6 @@ def for_page(article: Article) -> list[Article]:
     related = []
     if chosen:
         found = cards.load(
-            ("related-chosen",),
             lambda p: Article.objects.published(at=p.now).filter(pk__in=p.ids).exclude(pk=p.id),
             stop=None,
             authors=None,
@@ -55,7 +54,6 @@ def for_page(article: Article) -> list[Article]:
     if len(related) < SHOWN and article.primary_section_id:
         shown = [article.pk, *(story.pk for story in related)]
         related += cards.load(
-            ("related-latest",),
             lambda p: (
                 Article.objects.published(at=p.now)
                 .filter(primary_section_id=p.section)

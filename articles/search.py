@@ -31,6 +31,7 @@ CONFIG = "english"
 # Private-use characters mark matches inside the database's snippet; the text is escaped
 # first and only then are they turned into <mark>, so nothing in a story becomes markup.
 START, STOP = "\ue000", "\ue001"
+_MARKS = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -102,17 +103,14 @@ def _cards_with_snippets(ids: list[int], query: Query) -> list[Article]:
     """The cards as the lists read them (articles/cards.py, compiled once per process),
     then the database's marked-up headline and snippet for each: three queries."""
     stories = cards.load(
-        ("search",),
         lambda p: Article.objects.published(at=p.now).filter(pk__in=p.ids),
         stop=None,
         now=timezone.now(),
         ids=ids,
     )
-    options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
     snippets = {
         pk: (snippet, headline)
         for pk, snippet, headline in compiled.rows(
-            ("search-snippets",),
             lambda p: (
                 Article.objects.filter(pk__in=p.ids)
                 .annotate(
@@ -123,10 +121,10 @@ def _cards_with_snippets(ids: list[int], query: Query) -> list[Article]:
                         _ts_query(p.text),
                         max_words=35,
                         min_words=15,
-                        **options,
+                        **_MARKS,
                     ),
                     headline_raw=SearchHeadline(
-                        "headline", _ts_query(p.text), highlight_all=True, **options
+                        "headline", _ts_query(p.text), highlight_all=True, **_MARKS
                     ),
                 )
                 .values_list("pk", "snippet_raw", "headline_raw")

@@ -44,9 +44,7 @@ class ArticleListView(TemplateView):
         return Article.objects.published(at=p.now)
 
     def get_context_data(self, **kwargs):
-        page = listing.cards_page(
-            type(self).__name__, self.stories, self.request.GET.get("page"), **self.values()
-        )
+        page = listing.cards_page(self.stories, self.request.GET.get("page"), **self.values())
         return {**super().get_context_data(**kwargs), "page_obj": page, "articles": page.items}
 
 

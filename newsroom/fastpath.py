@@ -14,10 +14,13 @@ steps aside (Django then does exactly what it did before, reusing the lookup mad
   * no redirect to HTTPS is due (SECURE_SSL_REDIRECT on a plain-HTTP request);
   * the content version is mirrored in the shared cache and no scheduled change is due
     (either may need the database, which only Django's request cycle may touch);
-  * the stored page is fresh: the current version, within PAGE_CACHE_SECONDS.
+  * the stored page is fresh: the current version, within PAGE_CACHE_SECONDS, and the
+    variant for this request if the page varies (`pagecache.entry_for`);
+  * no If-Match or If-Unmodified-Since (their 412 is logged with Django's request).
 
 The response is the one the full path gives: the stored page, the page cache's headers
-(`pagecache.served_headers`), and the headers the middleware outside the page cache adds
+(`pagecache.served_headers`), or for a conditional request what `pagecache.served` (Django's
+get_conditional_response) answers, and the headers the middleware outside the page cache adds
 (security headers, HSTS on HTTPS), learnt once per process by running that middleware over
 an empty response; like that middleware, they never replace a header the page has itself.
 That middleware must only add headers (it could otherwise answer a request itself, which
@@ -29,6 +32,7 @@ import functools
 import io
 import logging
 from http import HTTPStatus
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest, get_path_info
@@ -97,21 +101,31 @@ def cached_answer(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
     found = pagecache.lookup(key)
     environ[pagecache.LOOKUP_ENVIRON_KEY] = (key, found)  # Django reuses it if we step aside
     state: pagecache.State | None = found.get(pagecache.STATE_KEY)
-    entry: pagecache.Entry | None = found.get(key)
     if state is None or pagecache.is_due(state):
         return None
+    entry = pagecache.entry_for(key, found, environ)
     if not pagecache.is_fresh(entry, state):
         return None
 
-    if pagecache.not_modified(environ, entry):
-        status, headers, body = HTTPStatus.NOT_MODIFIED, [], b""
+    if pagecache.CONDITIONAL_HEADERS.isdisjoint(environ):
+        status = HTTPStatus(entry.status)
+        status_line = f"{status.value} {status.phrase}"
+        headers = [*entry.headers, *pagecache.served_headers(entry, state, "hit")]
+        body = entry.content
     else:
-        status, headers = HTTPStatus(entry.status), list(entry.headers)
-        body = b"" if method == "HEAD" else entry.content
-    headers += pagecache.served_headers(entry, state, "hit")
+        if "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+            return None
+        # get_conditional_response reads only META and method of a request for the others.
+        response = pagecache.served(
+            SimpleNamespace(META=environ, method=method), entry, state, "hit"
+        )
+        status_line = f"{response.status_code} {response.reason_phrase}"
+        headers, body = list(response.items()), response.content
+    if method == "HEAD":
+        body = b""
     own = {name.lower() for name, _value in headers}
     headers += [(name, value) for name, value in _outer_headers(secure) if name.lower() not in own]
-    return f"{status.value} {status.phrase}", headers, body
+    return status_line, headers, body
 
 
 def warm() -> None:

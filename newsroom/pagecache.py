@@ -15,6 +15,16 @@ How staleness is ruled out
     but keeps its data, the old mirror can outlive the change until that expiry: the one
     bounded window of staleness, and only while Redis is failing.
 
+How a page that varies is kept apart
+  * A response with `Vary` (GZipMiddleware adds `Vary: Accept-Encoding`) is stored per
+    variant: the page's key holds `Variants` (the request headers it varies on) and each
+    variant sits under a key made from those headers' values, as Django's own cache
+    middleware does. Such a page costs a second round trip; a page that does not vary,
+    one. `Vary: *` is never stored.
+
+Conditional requests are answered by Django's `get_conditional_response` (weak ETags,
+`If-Modified-Since`), on this path and on the fast path alike.
+
 How a stampede is ruled out
   * One worker renders a missing or stale page (it holds a short lock in the cache); the
     others serve the previous copy while it only outlived its time-to-live, or wait briefly
@@ -33,10 +43,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +205,18 @@ class Entry:
     etag: str
 
 
+@dataclass(frozen=True)
+class Variants:
+    """Stored at a page's key when the page varies on request headers (its `Vary`): each
+    variant is stored at variant_key(key, meta) of the request it was rendered for."""
+
+    meta_names: tuple[str, ...]  # as in request.META: ("HTTP_ACCEPT_ENCODING",)
+
+    def variant_key(self, key: str, meta) -> str:
+        values = "\n".join(meta.get(name, "") for name in self.meta_names)
+        return f"{key}:{hashlib.sha256(values.encode()).hexdigest()[:40]}"
+
+
 def is_reader_request(method: str, cookies, path_info: str) -> bool:
     """A request that may be answered from, and stored in, the shared cache."""
     if method not in ("GET", "HEAD"):
@@ -216,6 +238,15 @@ def lookup(key: str) -> dict:
     return cache.get_many([STATE_KEY, key]) if _version_in_cache() else {key: cache.get(key)}
 
 
+def entry_for(key: str, found: dict, meta) -> Entry | None:
+    """The cached page that suits this request (`meta`: WSGI environ or request.META),
+    from what lookup() found; one more round trip for a page that varies."""
+    entry = found.get(key)
+    if isinstance(entry, Variants):
+        return cache.get(entry.variant_key(key, meta))
+    return entry
+
+
 def is_fresh(entry: Entry | None, state: State) -> bool:
     """Rendered at the current content version and within PAGE_CACHE_SECONDS."""
     return (
@@ -225,16 +256,25 @@ def is_fresh(entry: Entry | None, state: State) -> bool:
     )
 
 
-def not_modified(meta, entry: Entry) -> bool:
-    """Whether the request's conditional headers (`meta`: WSGI environ or request.META)
-    say the client already holds this copy."""
-    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        return entry.etag in [tag.strip() for tag in if_none_match.split(",")] or (
-            if_none_match.strip() == "*"
-        )
-    since = parse_http_date_safe(meta.get("HTTP_IF_MODIFIED_SINCE", ""))
-    return since is not None and int(entry.rendered_at) <= since
+# What makes a request conditional (RFC 9110, section 13.1).
+CONDITIONAL_HEADERS = frozenset({
+    "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE",
+})  # fmt: skip
+
+
+def served(request, entry: Entry, state: State, hit: str) -> HttpResponse:
+    """The response to a request for a cached page: the page, or what its conditional
+    headers call for (304, 412), decided by Django's get_conditional_response."""
+    response = HttpResponse(entry.content, status=entry.status)
+    for name, value in (*entry.headers, *served_headers(entry, state, hit)):
+        response[name] = value
+    if CONDITIONAL_HEADERS.isdisjoint(request.META):
+        return response
+    answer = get_conditional_response(
+        request, etag=entry.etag, last_modified=int(entry.rendered_at), response=response
+    )
+    answer.setdefault("X-Page-Cache", hit)
+    return answer
 
 
 def public_cache_control(state: State | None) -> str:
@@ -259,11 +299,19 @@ def served_headers(entry: Entry, state: State, hit: str) -> list[tuple[str, str]
     ]
 
 
+def _vary(response) -> tuple[str, ...]:
+    """The request headers a response varies on, as request.META names them."""
+    names = (name.strip() for name in response.get("Vary", "").split(","))
+    return tuple(sorted({"HTTP_" + name.upper().replace("-", "_") for name in names if name}))
+
+
 def _cacheable(response) -> bool:
     # 404 and 410 are cached too: after an unpublish, the crowd gets the 404 from cache.
     if response.status_code not in (200, 301, 404, 410):
         return False
     if response.cookies or response.streaming:
+        return False
+    if "HTTP_*" in _vary(response):  # different for every request
         return False
     cache_control = response.get("Cache-Control", "")
     if "private" in cache_control or "no-store" in cache_control:
@@ -276,7 +324,7 @@ def _to_entry(response, version: int) -> Entry:
     headers = tuple(
         (name, value)
         for name, value in response.items()
-        if name.lower() not in {"cache-control", "etag", "last-modified", "expires", "vary"}
+        if name.lower() not in {"cache-control", "etag", "last-modified", "expires"}
     )
     etag = f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
     return Entry(version, time.time(), response.status_code, headers, content, etag)
@@ -307,10 +355,10 @@ class PageCacheMiddleware:
         found = handed_on[1] if handed_on and handed_on[0] == key else lookup(key)
         state = current_state(mirrored=found.get(STATE_KEY))
         request.content_state = state  # for the views, so they need not look again
-        entry: Entry | None = found.get(key)
+        entry = entry_for(key, found, request.META)
 
         if is_fresh(entry, state):
-            return self._serve(request, entry, state, hit="hit")
+            return served(request, entry, state, "hit")
         lock = f"{key}:lock"
         if cache.add(lock, 1, LOCK_SECONDS):
             try:
@@ -320,10 +368,10 @@ class PageCacheMiddleware:
         if entry is not None and entry.version == state.version:
             # Only its time ran out, the content did not change: the previous copy is fine
             # while another worker renders the new one.
-            return self._serve(request, entry, state, hit="stale")
-        rendered = self._wait_for(key, state.version)
+            return served(request, entry, state, "stale")
+        rendered = self._wait_for(key, state.version, request.META)
         if rendered is not None:
-            return self._serve(request, rendered, state, hit="waited")
+            return served(request, rendered, state, "waited")
         return self._render_and_store(request, key, state)
 
     # --- helpers ---------------------------------------------------------------------
@@ -336,43 +384,34 @@ class PageCacheMiddleware:
         if not _cacheable(response):
             return self._respond(request, response, state)
         entry = _to_entry(response, state.version)
-        cache.set(key, entry, settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS)
-        return self._serve(request, entry, state, hit="miss")
+        kept = settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS
+        vary = _vary(response)
+        if vary:
+            variants = Variants(vary)
+            cache.set_many({key: variants, variants.variant_key(key, request.META): entry}, kept)
+        else:
+            cache.set(key, entry, kept)
+        return served(request, entry, state, "miss")
 
     @staticmethod
-    def _wait_for(key: str, version: int) -> Entry | None:
+    def _wait_for(key: str, version: int, meta) -> Entry | None:
         deadline = time.monotonic() + WAIT_FOR_RENDER_SECONDS
         delay = 0.01
         while time.monotonic() < deadline:
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
-            entry = cache.get(key)
+            entry = entry_for(key, {key: cache.get(key)}, meta)
             if entry is not None and entry.version == version:
                 return entry
         return None
-
-    @staticmethod
-    def _serve(request, entry: Entry, state: State, *, hit: str):
-        if not_modified(request.META, entry):
-            response = HttpResponseNotModified()
-        else:
-            response = HttpResponse(entry.content, status=entry.status)
-            for name, value in entry.headers:
-                response[name] = value
-        for name, value in served_headers(entry, state, hit):
-            response[name] = value
-        return response
 
     @staticmethod
     def _respond(request, response, state: State | None):
         """An uncached reader response: still conditional and publicly cacheable if it can be."""
         if _cacheable(response):
             entry = _to_entry(response, state.version if state else 0)
-            if not_modified(request.META, entry):
-                not_modified_response = HttpResponseNotModified()
-                not_modified_response["ETag"] = entry.etag
-                return not_modified_response
             response["ETag"] = entry.etag
             if not response.get("Cache-Control"):  # a view that set its own keeps it
                 response["Cache-Control"] = public_cache_control(state)
+            response = get_conditional_response(request, etag=entry.etag, response=response)
         return response

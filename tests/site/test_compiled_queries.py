@@ -7,7 +7,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article, Status
+from articles.models import Article, Section, Status
 from newsroom import compiled
 from tests.factories import make_article, section
 
@@ -16,7 +16,6 @@ pytestmark = pytest.mark.django_db
 
 def headlines(now, section_id):
     return compiled.rows(
-        ("test-headlines",),
         lambda p: (
             Article.objects.published(at=p.now)
             .filter(primary_section_id=p.section)
@@ -57,7 +56,6 @@ def test_lists_of_ids_of_any_length():
     def titles(ids):
         return sorted(
             compiled.rows(
-                ("test-ids",),
                 lambda p: Article.objects.filter(pk__in=p.ids).values_list("headline", flat=True),
                 ids=ids,
             )
@@ -71,7 +69,6 @@ def test_lists_of_ids_of_any_length():
 def test_a_value_the_query_does_not_use_is_refused():
     with pytest.raises(compiled.CompileError, match="'section' does not reach the SQL"):
         compiled.rows(
-            ("test-unused",),
             lambda p: Article.objects.filter(pk__gt=0).values_list("pk", flat=True),
             section=3,
         )
@@ -79,14 +76,12 @@ def test_a_value_the_query_does_not_use_is_refused():
 
 def test_only_values_querysets_are_compiled():
     with pytest.raises(compiled.CompileError, match="values_list"):
-        compiled.rows(("test-models",), lambda p: Article.objects.filter(pk=p.pk), pk=1)
+        compiled.rows(lambda p: Article.objects.filter(pk=p.pk), pk=1)
 
 
 def test_first_gives_a_whole_object_or_none():
     story = make_article("Whole object", standfirst="All of it.")
-    found = compiled.first(
-        ("test-first",), Article, lambda p: Article.objects.filter(slug=p.slug), slug=story.slug
-    )
+    found = compiled.first(Article, lambda p: Article.objects.filter(slug=p.slug), slug=story.slug)
     assert (found.pk, found.headline, found.standfirst, found.body) == (
         story.pk,
         "Whole object",
@@ -94,10 +89,7 @@ def test_first_gives_a_whole_object_or_none():
         story.body,
     )
     assert (
-        compiled.first(
-            ("test-first",), Article, lambda p: Article.objects.filter(slug=p.slug), slug="none"
-        )
-        is None
+        compiled.first(Article, lambda p: Article.objects.filter(slug=p.slug), slug="none") is None
     )
 
 
@@ -105,7 +97,6 @@ def test_compiled_queries_kept_per_connection_are_bounded(settings):
     make_article("Bounded")
     for offset in range(compiled.MAX_SHAPES + 5):
         compiled.rows(
-            ("test-offsets", offset),
             lambda p, offset=offset: Article.objects.filter(pk__gt=p.floor).values_list("pk")[
                 offset : offset + 1
             ],
@@ -124,7 +115,7 @@ def test_instance_makes_what_from_db_makes():
     )
     values = Article.objects.filter(pk=story.pk).values_list(*names).get()
 
-    made = compiled.instance(Article, names, values)
+    made = compiled.instance(Article, names, values, "default")
     expected = Article.from_db("default", names, values)
 
     assert type(made) is Article
@@ -148,7 +139,7 @@ def test_instance_keeps_init_signals_for_models_that_have_them():
 
     post_init.connect(receiver, sender=Article)
     try:
-        compiled.instance(Article, ["id", "headline"], (1, "Listened to"))
+        compiled.instance(Article, ["id", "headline"], (1, "Listened to"), "default")
     finally:
         post_init.disconnect(receiver, sender=Article)
     assert seen == ["Listened to"]
@@ -162,3 +153,113 @@ def test_the_article_relations_read_every_column_of_their_models():
     for kind, relation in RELATIONS.items():
         every = [field.attname for field in relation.model._meta.concrete_fields]
         assert list(relation.columns) == every, kind  # all of them, in field order
+
+
+def test_two_builders_given_the_same_values_each_run_their_own_query():
+    make_article("Alpha", slug="alpha")
+    make_article("Beta", slug="beta")
+
+    def alpha(p):
+        return Article.objects.filter(slug="alpha", pk__gt=p.floor).values_list("headline")
+
+    def beta(p):
+        return Article.objects.filter(slug="beta", pk__gt=p.floor).values_list("headline")
+
+    assert compiled.rows(alpha, floor=0) == [("Alpha",)]
+    assert compiled.rows(beta, floor=0) == [("Beta",)]  # not alpha's compiled query again
+
+
+def test_what_a_builder_captures_is_part_of_its_query():
+    make_article("Alpha", slug="alpha")
+    make_article("Beta", slug="beta")
+    # One function (one code object), two captured slugs: two compiled queries.
+    builders = {
+        slug: lambda p, slug=slug: Article.objects.filter(slug=slug, pk__gt=p.floor).values_list(
+            "headline", flat=True
+        )
+        for slug in ("alpha", "beta")
+    }
+
+    assert compiled.rows(builders["alpha"], floor=0) == ["Alpha"]
+    assert compiled.rows(builders["beta"], floor=0) == ["Beta"]
+
+
+def test_a_builder_may_not_capture_what_it_would_read_only_once():
+    wanted = ["alpha"]  # a list: it could change after the query is compiled
+    with pytest.raises(compiled.CompileError, match="captures 'wanted', a list"):
+        compiled.rows(
+            lambda p: Article.objects.filter(slug__in=wanted, pk__gt=p.floor).values_list("pk"),
+            floor=0,
+        )
+
+
+def test_a_builder_that_reads_the_clock_itself_is_refused():
+    """published() without at= would keep the moment of compiling: a story published after
+    it would never appear until the process restarts."""
+    with pytest.raises(compiled.CompileError, match="moment in the SQL"):
+        compiled.rows(
+            lambda p: Article.objects.published().filter(pk__gt=p.floor).values_list("pk"),
+            floor=0,
+        )
+    with pytest.raises(compiled.CompileError, match="moment in the SQL"):
+        compiled.rows(
+            lambda p: Article.objects.filter(
+                created_at__date__lte=timezone.localdate(), pk__gt=p.floor
+            ).values_list("pk"),
+            floor=0,
+        )
+
+
+def test_a_moment_given_as_a_value_follows_the_clock():
+    story = make_article("Later", published_at=timezone.now() + datetime.timedelta(hours=1))
+
+    def visible(now):
+        return compiled.rows(
+            lambda p: Article.objects.published(at=p.now).values_list("pk", flat=True), now=now
+        )
+
+    assert story.pk not in visible(timezone.now())
+    assert story.pk in visible(timezone.now() + datetime.timedelta(hours=2))
+
+
+class ReadFromTheReplica:
+    """A read replica's router: every read goes to "replica", writes to "default"."""
+
+    def db_for_read(self, model, **hints):
+        return "replica"
+
+
+@pytest.fixture
+def replica():
+    """A second connection to the test database under its own alias, as a read replica
+    would be (made here rather than in DATABASES, so no other test sees it)."""
+    default = connections["default"]
+    replica = type(default)({**default.settings_dict}, alias="replica")
+    connections["replica"] = replica
+    try:
+        yield replica
+    finally:
+        replica.close()
+        del connections["replica"]
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so the other connection sees it
+def test_compiled_reads_go_where_the_database_routers_send_them(replica, settings, client):
+    # Its own section: an earlier transactional test may have flushed the migrations' ones.
+    desk = Section.objects.create(name="Replicated desk", slug="replicated-desk")
+    story = make_article("Routed", slug="routed", primary_section=desk)
+    settings.DATABASE_ROUTERS = [f"{__name__}.ReadFromTheReplica"]
+
+    with (
+        CaptureQueriesContext(replica) as on_replica,
+        CaptureQueriesContext(connection) as on_default,
+    ):
+        found = compiled.first(
+            Article, lambda p: Article.objects.filter(slug=p.slug), slug="routed"
+        )
+        page = client.get(story.primary_section.get_absolute_url())
+
+    assert (found.pk, found._state.db) == (story.pk, "replica")
+    assert page.status_code == 200 and b"Routed" in page.content
+    assert on_replica.captured_queries and "articles_article" in on_replica[0]["sql"]
+    assert not [q for q in on_default.captured_queries if "articles_article" in q["sql"]]

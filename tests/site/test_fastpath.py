@@ -3,6 +3,7 @@ response as the full path, and Django whenever any rule of the full path could a
 
 import dataclasses
 import datetime
+import gzip
 
 import pytest
 import time_machine
@@ -110,6 +111,57 @@ def test_head_and_conditional_requests(client, story):
     assert dict(headers)["ETag"] == etag
     status, _headers, _body = fastpath.cached_answer(environ("/", If_None_Match='"other"'))
     assert status == "200 OK"
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (lambda etag, _rendered: {"If_None_Match": f"W/{etag}"}, 304),  # as nginx sends it
+        (lambda etag, _rendered: {"If_None_Match": f'"other", W/{etag}'}, 304),
+        (lambda _etag, rendered: {"If_Modified_Since": rendered}, 304),
+        (lambda _etag, _rendered: {"If_None_Match": 'W/"other"'}, 200),
+    ],
+)
+def test_conditional_requests_are_answered_as_the_full_path_answers_them(
+    client, story, condition, expected
+):
+    first = client.get("/")
+    headers = condition(first["ETag"], first["Last-Modified"])
+    full = client.get("/", headers={name.replace("_", "-"): v for name, v in headers.items()})
+
+    status, answer, body = fastpath.cached_answer(environ("/", **headers))
+
+    assert int(status.split()[0]) == full.status_code == expected
+    assert full["X-Page-Cache"] == "hit"
+    assert dict(answer) == dict(full.items())
+    assert body == full.content
+
+
+def test_a_precondition_for_a_change_goes_to_django(client, story):
+    etag = client.get("/")["ETag"]
+    assert fastpath.cached_answer(environ("/", If_Match=etag)) is None
+
+
+def test_each_client_gets_bytes_it_can_read_when_the_page_varies(client, settings, story):
+    # GZipMiddleware behind the page cache: pages stored compressed for some clients.
+    at = settings.MIDDLEWARE.index(fastpath.PAGE_CACHE_MIDDLEWARE) + 1
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:at], "django.middleware.gzip.GZipMiddleware",
+        *settings.MIDDLEWARE[at:],
+    ]  # fmt: skip
+    client.get("/", headers={"Accept-Encoding": "gzip"})
+
+    assert fastpath.cached_answer(environ("/")) is None  # not rendered for this client yet
+    plain = client.get("/")
+    full_zipped = client.get("/", headers={"Accept-Encoding": "gzip"})
+    _status, headers, body = fastpath.cached_answer(environ("/"))
+    _status, zipped_headers, zipped = fastpath.cached_answer(environ("/", Accept_Encoding="gzip"))
+
+    assert "Content-Encoding" not in dict(headers) and body == plain.content
+    assert b"Harbour strike ends" in body
+    assert dict(zipped_headers) == dict(full_zipped.items())
+    assert dict(zipped_headers)["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped) == body
 
 
 @pytest.mark.parametrize(

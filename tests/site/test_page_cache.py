@@ -1,6 +1,7 @@
 """The anonymous page cache: fast, shared, never stale, never for staff, no stampede."""
 
 import datetime
+import gzip
 import threading
 import time
 
@@ -72,6 +73,81 @@ def test_conditional_get_answers_304(client, story):
     etag = client.get("/")["ETag"]
     assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_weak_etags_and_if_modified_since_answer_304(client, story):
+    # nginx turns an ETag weak when it compresses: browsers then send W/"…" back.
+    first = client.get("/")
+    etag, rendered = first["ETag"], first["Last-Modified"]
+    for headers in (
+        {"If-None-Match": f"W/{etag}"},
+        {"If-None-Match": f'"other", W/{etag}'},
+        {"If-Modified-Since": rendered},
+    ):
+        answer = client.get("/", headers=headers)
+        assert answer.status_code == 304, headers
+        assert (answer["ETag"], answer["X-Page-Cache"]) == (etag, "hit")
+        assert "public" in answer["Cache-Control"]
+    assert client.get("/", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+@pytest.fixture
+def gzip_behind_the_page_cache(settings):
+    """GZipMiddleware after the page cache: the page it stores is compressed or not as
+    the request that rendered it accepted, and says so with Vary: Accept-Encoding."""
+    at = settings.MIDDLEWARE.index("newsroom.pagecache.PageCacheMiddleware") + 1
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:at], "django.middleware.gzip.GZipMiddleware",
+        *settings.MIDDLEWARE[at:],
+    ]  # fmt: skip
+
+
+def readable(response) -> bytes:
+    """The page as the client that asked for it reads it."""
+    if response.get("Content-Encoding") == "gzip":
+        return gzip.decompress(response.content)
+    return response.content
+
+
+@pytest.mark.usefixtures("gzip_behind_the_page_cache")
+def test_each_client_gets_a_page_it_can_read_when_the_page_varies(client, story):
+    zipped = client.get("/", headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/")
+    assert zipped["Content-Encoding"] == "gzip" and zipped["X-Page-Cache"] == "miss"
+    assert "Content-Encoding" not in plain, "gzip bytes for a client that did not ask for them"
+    assert plain["X-Page-Cache"] == "miss"  # its own variant, rendered once
+    assert readable(zipped) == readable(plain) and b"Senate passes the budget" in plain.content
+
+    again_plain = client.get("/")
+    again_zipped = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert (again_plain["X-Page-Cache"], again_zipped["X-Page-Cache"]) == ("hit", "hit")
+    assert again_plain.content == plain.content and "Content-Encoding" not in again_plain
+    assert again_zipped["Content-Encoding"] == "gzip"
+    assert readable(again_zipped) == readable(plain)
+    assert "Accept-Encoding" in again_plain["Vary"] and "Accept-Encoding" in again_zipped["Vary"]
+
+
+class VaryStar:
+    """A middleware that says its response differs for every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Vary"] = "*"
+        return response
+
+
+def test_a_page_that_varies_on_everything_is_not_stored(client, settings, story):
+    at = settings.MIDDLEWARE.index("newsroom.pagecache.PageCacheMiddleware") + 1
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:at], f"{__name__}.VaryStar", *settings.MIDDLEWARE[at:]
+    ]  # fmt: skip
+    for _ in range(2):
+        response = client.get("/")
+        assert response.status_code == 200 and response["Vary"] == "*"
+        assert "X-Page-Cache" not in response  # rendered each time, never stored
 
 
 def test_conditional_get_works_with_the_cache_off(client, settings, story):
