@@ -43,6 +43,10 @@ class Difference:
 class Conflict:
     saved: Article
     differences: list[Difference]
+    # The version the person's text was written on (None if the save named none). The
+    # refusal page's form is then written on `saved`, but a copy of its text kept in the
+    # browser still carries this one (see article_editor.js).
+    written_on: int | None = None
 
     @property
     def saved_by(self) -> str:
@@ -86,7 +90,9 @@ def compare(saved: Article, submitted: dict) -> Conflict:
     for label, mine_names, saved_names in _relations(saved, submitted):
         if mine_names != saved_names:
             differences.append(Difference(label, [_row(mine_names, saved_names)]))
-    return Conflict(saved=saved, differences=differences)
+    return Conflict(
+        saved=saved, differences=differences, written_on=submitted.get("loaded_version")
+    )
 
 
 def _relations(saved: Article, submitted: dict):
