@@ -44,6 +44,10 @@ class Difference:
 class Conflict:
     saved: Article
     differences: list[Difference]
+    # The version the person's text was written on (None if the save named none). The
+    # refusal page's form is then written on `saved`, but a copy of its text kept in the
+    # browser still carries this one (see article_editor.js).
+    written_on: int | None = None
 
     @property
     def saved_by(self) -> str:
@@ -69,7 +73,11 @@ def compare(saved: Article, submitted: dict) -> Conflict:
     """How the text a person tried to save (the form's cleaned data) differs from `saved`,
     for every content field of the article (`Article.content_fields()`)."""
     differences = [_difference(field, saved, submitted) for field in Article.content_fields()]
-    return Conflict(saved=saved, differences=[d for d in differences if d is not None])
+    return Conflict(
+        saved=saved,
+        differences=[d for d in differences if d is not None],
+        written_on=submitted.get("loaded_version"),
+    )
 
 
 def _difference(field, saved: Article, submitted: dict) -> Difference | None:

@@ -209,6 +209,11 @@ def test_after_the_side_by_side_the_next_save_is_checked_against_the_version_sho
     refused = client.post(change_url(article), {**stale, "body": "<p>Mine.</p>"})
     # The refusal page's form is now written on the version it showed ...
     assert f'name="loaded_version" value="{shown}"'.encode() in refused.content
+    # (while the text in it was written on the older one: a copy the browser keeps on
+    # this page carries that one, so putting it back later is refused again)
+    written_on = stale["loaded_version"]
+    assert refused.context["adminform"].form.conflict.written_on == int(written_on)
+    assert f'data-conflict-written-on="{written_on}"'.encode() in refused.content
     merged = "<p>Opening.</p><p>Mine.</p><p>Rania's paragraph.</p>"
     # ... so a save from it made after yet another save is refused again,
     client.force_login(second_editor)

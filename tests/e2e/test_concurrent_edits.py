@@ -23,7 +23,9 @@ def add_paragraph(page, text: str) -> None:
     expect(page.locator(f"{BODY} p")).to_have_text(["Delegations met on Monday.", text])
 
 
-def test_put_back_text_after_a_refusal_cannot_replace_a_colleagues_save(site, new_page, shot):
+def two_paragraphs_one_saved(site, new_page):
+    """The journalist's draft open for her and an editor, each adding a paragraph; she
+    saves, and the editor's save (from the older copy) is refused side by side."""
     journalist = make_user("leila", "Journalist", first_name="Leila", last_name="Haddad")
     make_user("samuel", "Editor", first_name="Samuel", last_name="Okafor")
     draft = make_article(
@@ -48,6 +50,11 @@ def test_put_back_text_after_a_refusal_cannot_replace_a_colleagues_save(site, ne
     samuel.click("input[name=_continue]")
     expect(samuel.locator(".errornote")).to_be_visible()
     expect(samuel.locator("body")).to_contain_text("Leila Haddad changed this article at")
+    return draft, url, leila, samuel
+
+
+def test_put_back_text_after_a_refusal_cannot_replace_a_colleagues_save(site, new_page, shot):
+    draft, url, leila, samuel = two_paragraphs_one_saved(site, new_page)
 
     # The editor reloads and puts the text this browser kept back in the form ...
     samuel.goto(url)
@@ -84,4 +91,54 @@ def test_put_back_text_after_a_refusal_cannot_replace_a_colleagues_save(site, ne
         "<p>The editor's paragraph on the background.</p>"
         "<p>The journalist's paragraph from the venue.</p>"
     )
+    assert not leila.errors and not samuel.errors, leila.errors + samuel.errors
+
+
+def test_a_copy_kept_on_the_refusal_page_is_still_checked_against_its_first_version(
+    site, new_page, shot
+):
+    """Typing on the refusal page keeps a new copy in the browser; put back later, it is
+    checked against the version the text was written on, not the one the refusal showed."""
+    draft, url, leila, samuel = two_paragraphs_one_saved(site, new_page)
+    key = f"newsroom:article:{draft.pk}"
+    kept_at = samuel.evaluate(f"() => JSON.parse(localStorage.getItem('{key}')).savedAt")
+
+    # On the refusal page the editor types a key and takes it back: the browser keeps a
+    # copy of the form as it is on that page.
+    headline = samuel.locator("input[name=headline]")
+    headline.click()
+    headline.press("End")
+    headline.press("!")
+    headline.press("Backspace")
+    samuel.wait_for_function(
+        f"() => JSON.parse(localStorage.getItem('{key}')).savedAt !== {kept_at!r}"
+    )
+
+    # The editor reloads the edit page, puts that copy back and saves ...
+    samuel.goto(url)
+    expect(samuel.locator("[data-autosave-offer]")).to_be_visible()
+    samuel.click("[data-autosave-restore]")
+    expect(samuel.locator(BODY)).to_contain_text("on the background")
+    expect(samuel.locator(BODY)).not_to_contain_text("from the venue")
+    samuel.click("input[name=_continue]")
+
+    # ... and is refused again with both versions side by side: the journalist's
+    # paragraph is still in the article.
+    expect(samuel.locator(".errornote")).to_be_visible()
+    expect(samuel.locator(".messagelist .success")).to_have_count(0)
+    body = samuel.locator("[data-conflict-part=body]")
+    differs = body.locator("tr.newsroom-conflict__differs")
+    expect(differs).to_have_count(1)
+    expect(differs.locator("td").nth(0)).to_have_text("The editor's paragraph on the background.")
+    expect(differs.locator("td").nth(1)).to_have_text("The journalist's paragraph from the venue.")
+    shot(samuel, "03-put-back-from-the-refusal-page-refused")
+    saved = Article.objects.get(pk=draft.pk)
+    assert "from the venue" in saved.body and "on the background" not in saved.body
+
+    # A save straight from this side-by-side page counts as based on the version shown.
+    body.get_by_role("button", name="Put both together").click()
+    samuel.click("input[name=_continue]")
+    expect(samuel.locator(".messagelist .success")).to_be_visible()
+    saved.refresh_from_db()
+    assert "from the venue" in saved.body and "on the background" in saved.body
     assert not leila.errors and not samuel.errors, leila.errors + samuel.errors

@@ -1,8 +1,9 @@
 /* The article editor's helpers:
  *  - keeps a copy of the text in this browser while you type, and offers it back if a
  *    save failed (session or CSRF token expired, network gone): nothing typed is lost;
- *    the copy carries the version it was written on, so putting it back and saving is
- *    refused if someone saved since (nobody's newer save is replaced unseen);
+ *    the copy carries the version its text was written on (even when kept on the page
+ *    of a refused save), so putting it back and saving is refused if someone saved
+ *    since (nobody's newer save is replaced unseen);
  *  - after such a refusal, fills a field with the saved version (or, for the body, with
  *    both versions' paragraphs) when asked;
  *  - shows a thumbnail and credit for each photo in the lead-photo chooser;
@@ -56,11 +57,20 @@
 
   function field(name) { return form.elements.namedItem(name); }
 
+  // The version the text in this form was written on travels with the copy kept of it
+  // (see "put back" below). Usually the version the form was loaded with; but the page of
+  // a refused save has its form marked as written on the version it shows beside the text
+  // (so a save straight from it goes through), while the text itself was written on an
+  // older one: that page names it, and a copy kept there carries it, so putting that copy
+  // back later and saving is refused again and both versions are shown side by side.
+  var versionField = field("loaded_version");
+  var refusal = document.querySelector("[data-conflict][data-conflict-written-on]");
+  var writtenOn = refusal ? refusal.getAttribute("data-conflict-written-on")
+                          : (versionField ? versionField.value : "");
+
   function snapshot() {
     var data = { savedAt: new Date().toISOString(), fields: {} };
-    // The version this text was written on travels with it (see "put back" below).
-    var version = field("loaded_version");
-    if (version) data.version = version.value;
+    if (versionField) data.version = writtenOn;
     FIELDS.forEach(function (name) {
       var el = field(name);
       if (el && "value" in el) data.fields[name] = el.value;
@@ -109,8 +119,8 @@
         // this page loaded: if someone saved in between, the save is refused and both
         // versions are shown side by side. A copy kept before versions were recorded has
         // none, and the server refuses a save that does not name one.
-        var version = field("loaded_version");
-        if (version) version.value = stored.version || "";
+        writtenOn = stored.version || "";
+        if (versionField) versionField.value = writtenOn;
         offer.hidden = true;
       });
       offer.querySelector("[data-autosave-discard]").addEventListener("click", function () {
