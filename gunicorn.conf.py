@@ -28,7 +28,17 @@ def _or_refuse(read):
 
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Each thread keeps its own database connection (DB_CONN_MAX_AGE), so one node opens up to
+# workers x threads of them. gunicorn's usual 2 x cores + 1 is capped at 8 workers: 8 x 4 =
+# 32 connections a node, so two nodes and the management commands fit in PostgreSQL's
+# default max_connections of 100 (docs/deployment.md has the arithmetic). An explicit
+# GUNICORN_WORKERS is taken as given.
+MAX_DEFAULT_WORKERS = 8
+workers = int(
+    os.environ.get(
+        "GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, MAX_DEFAULT_WORKERS)
+    )
+)
 # gthread workers, four threads each: connections are kept alive between requests (a
 # proxy or CDN reuses them; sync workers close every one) and a slow client does not hold
 # a whole process. Measured against sync workers in docs/performance.md (run 10): faster

@@ -1,6 +1,6 @@
 """Reading a photo's renditions for pages, feeds and social cards.
 
-`Photo.renditions` holds what articles/imaging.py made at upload:
+`Photo.renditions` holds what newsroom/imaging.py made at upload:
 {"jpeg": {"480": "photos/…-480.jpg", …}, "webp": {"480": …}} (widths as strings, JSON keys).
 Until renditions exist (or for tiny images) the stored original is used.
 """

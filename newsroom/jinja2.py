@@ -3,13 +3,18 @@
 Readers' pages are rendered with Jinja2 (the admin keeps Django's templates): it renders
 the same markup several times faster, which is most of a page's cost when it is not
 served from the cache (docs/decisions.md). Helpers shared with Python code live in
-articles/templatetags/newsroom.py and are exposed here under the same names."""
+articles/rendering.py and are exposed here under the same names.
+
+A name a template does not know renders as an empty string here; in tests it is an error
+(StrictUndefined, tests/conftest.py), so a typo fails the test that renders the page. In
+production a reader still gets the page rather than a 500 for one missing value. A name a
+template may legitimately lack (a search page's `query`) is tested with `is defined`."""
 
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import linebreaks
 from django.utils.text import Truncator
-from jinja2 import Environment, Undefined, pass_context
+from jinja2 import Environment, Undefined
 from markupsafe import Markup
 
 from articles import rendering as helpers
@@ -26,11 +31,6 @@ def truncatewords(value, count: int) -> str:
 def pluralize(count: int, forms: str = ",s") -> str:
     singular, _, plural = forms.partition(",")
     return singular if count == 1 else plural
-
-
-@pass_context
-def csrf(context):  # readers' pages have no forms that post; kept for completeness
-    return context.get("csrf_input", "")
 
 
 def environment(**options) -> Environment:

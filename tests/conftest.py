@@ -1,5 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.template import engines
+from jinja2 import StrictUndefined
 
 from tests import factories
 
@@ -9,6 +11,18 @@ def _test_settings(settings, tmp_path):
     """Fast password hashing and a throw-away media folder for every test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _strict_templates():
+    """In tests a name a readers' template does not know is an error, not an empty string:
+    a typo fails the test that renders the page (production stays lenient, see
+    newsroom/jinja2.py)."""
+    environment = engines["jinja2"].env
+    lenient = environment.undefined
+    environment.undefined = StrictUndefined
+    yield
+    environment.undefined = lenient
 
 
 @pytest.fixture(autouse=True)

@@ -223,3 +223,35 @@ def test_password_reset_limit_holds_across_gunicorn_workers(production_env):
         server.terminate()
         server.wait(timeout=30)
     assert sorted(statuses) == [302] * limit + [429] * (limit * 5)
+
+
+# PostgreSQL's default max_connections is 100 (97 after the superuser's reserve): two web
+# nodes and about 10 for management commands must fit (docs/deployment.md).
+CONNECTIONS_PER_NODE = 32
+
+
+def gunicorn_config(monkeypatch, *, cores: int, **env: str) -> dict:
+    """The values gunicorn.conf.py computes on a host with this many cores."""
+    import multiprocessing
+    import runpy
+
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: cores)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+@pytest.mark.parametrize("cores", [1, 2, 4, 16, 64])
+def test_default_workers_stay_within_a_nodes_connection_budget(monkeypatch, cores):
+    config = gunicorn_config(monkeypatch, cores=cores)
+    # One connection per thread (DB_CONN_MAX_AGE keeps it), none in the master.
+    assert config["workers"] * config["threads"] <= CONNECTIONS_PER_NODE
+    assert 2 * CONNECTIONS_PER_NODE + 10 < 100 - 3
+    assert config["workers"] == min(2 * cores + 1, 8)  # small hosts still get 2×cores+1
+
+
+def test_an_explicit_worker_count_is_taken_as_given(monkeypatch):
+    config = gunicorn_config(monkeypatch, cores=16, GUNICORN_WORKERS="12", GUNICORN_THREADS="2")
+    assert (config["workers"], config["threads"]) == (12, 2)

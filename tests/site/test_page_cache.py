@@ -3,7 +3,6 @@
 import datetime
 import gzip
 import threading
-import time
 
 import pytest
 import time_machine
@@ -270,31 +269,46 @@ def test_an_expired_copy_is_served_while_another_worker_renders(client, story, s
     assert response["X-Page-Cache"] == "stale"
 
 
-def test_no_stampede_one_render_for_many_concurrent_readers(settings):
+def test_no_stampede_one_render_for_many_concurrent_readers(settings, monkeypatch):
     """Twenty readers ask for the same missing page at once: it is rendered once."""
+    readers = 20
     renders = []
+    waiting = []
+    all_others_waiting = threading.Event()
+    wait_for = pagecache.PageCacheMiddleware._wait_for
+
+    def counted_wait_for(key, version, meta):
+        waiting.append(1)
+        if len(waiting) == readers - 1:
+            all_others_waiting.set()
+        return wait_for(key, version, meta)
+
+    monkeypatch.setattr(pagecache.PageCacheMiddleware, "_wait_for", staticmethod(counted_wait_for))
 
     def slow_view(request):
         renders.append(1)
-        time.sleep(0.3)  # a slow page: the others arrive while it renders
+        # A slow page: it is still rendering when every other reader has arrived and is
+        # waiting for it (a condition, not a guess at how long the others take).
+        all_others_waiting.wait(timeout=5)
         return HttpResponse("<p>page</p>", content_type="text/html")
 
     middleware = pagecache.PageCacheMiddleware(slow_view)
     responses = []
-    start = threading.Barrier(20)
+    start = threading.Barrier(readers)
 
     def reader():
         start.wait()
         responses.append(middleware(RequestFactory().get("/stampede/")))
 
-    threads = [threading.Thread(target=reader) for _ in range(20)]
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert all_others_waiting.is_set()
     assert len(renders) == 1
-    assert len(responses) == 20 and all(r.status_code == 200 for r in responses)
-    assert sorted({r["X-Page-Cache"] for r in responses}) == ["miss", "waited"]
+    assert len(responses) == readers and all(r.status_code == 200 for r in responses)
+    assert sorted(r["X-Page-Cache"] for r in responses) == ["miss"] + ["waited"] * (readers - 1)
 
 
 def test_cache_off_means_every_request_renders(client, settings, story):

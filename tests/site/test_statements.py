@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from articles.models import Article
 from newsroom.statements import planned_each_time
 from tests.factories import make_article, section
 
@@ -34,9 +35,18 @@ def test_search_pages_are_never_prepared_and_lists_are(client, settings):
     assert not [statement for statement in prepared if "tsquery" in statement]
 
 
-def test_elsewhere_it_changes_nothing():
-    with planned_each_time():
-        assert make_article("Quiet day").pk
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="elsewhere: not PostgreSQL")
+def test_elsewhere_it_changes_nothing(django_assert_num_queries):
+    connection.ensure_connection()
+    raw = connection.connection
+    with django_assert_num_queries(0), planned_each_time():  # nothing of its own
+        assert connection.connection is raw
+    with planned_each_time():  # the block runs, its work stays, on the same connection
+        article = make_article("Quiet day")
+    assert connection.connection is raw
+    assert Article.objects.filter(pk=article.pk, headline="Quiet day").exists()
+    with pytest.raises(ZeroDivisionError), planned_each_time():  # and errors pass through
+        1 / 0  # noqa: B018
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's prepared statements")
