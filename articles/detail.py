@@ -1,9 +1,10 @@
 """The published article a reader asked for, with everything its page renders.
 
-Seven queries at most, each compiled once per process (newsroom/compiled.py): the story
+Seven or eight queries, each compiled once per process (newsroom/compiled.py): the story
 with its section and photo; one per kind of related object (RELATIONS: bylines, sections,
 agencies, tags, corrections), every column of the related model in the model's field
-order; then the related stories (articles/related.py, one or two). Rows become objects
+order, so a field added to one of those models reaches the page by itself; then the
+related stories (articles/related.py, one or two). Rows become objects
 through Model.from_db, as a queryset makes them. The relations are handed to the article
 the way Django's prefetch_related leaves them, so `article.tags.all()` and friends read
 them without another query; previews and the admin keep using Article.objects.for_detail().
