@@ -3,9 +3,10 @@
 A page of twenty cards used to cost more in Django than in PostgreSQL: building and
 compiling the query, then making four model objects per row through select_related and
 a prefetch for the bylines. Here the question is compiled once per process
-(newsroom/compiled.py) and each row becomes the same model objects directly, with only
-the columns a card shows (templates/jinja2/articles/_card.html). Which stories a list
-holds is still decided by the ORM: `build` starts from Article.objects.published().
+(newsroom/compiled.py) and each row becomes model objects through Model.from_db, as a
+queryset makes them, with only the columns a card shows
+(templates/jinja2/articles/_card.html). Which stories a list holds is still decided by
+the ORM: `build` starts from Article.objects.published().
 """
 
 from collections.abc import Callable
@@ -69,12 +70,12 @@ def load(
     agencies: dict[int, Agency] = {}
     articles = []
     for row in rows:
-        article = compiled.instance(Article, article_columns, row[:a_end], rows.db)
+        article = Article.from_db(rows.db, article_columns, row[:a_end])
         if row[a_end] is not None:
             section = _shared(sections, Section, SECTION_COLUMNS, row[a_end:s_end], rows.db)
             article._state.fields_cache["primary_section"] = section
         if row[s_end] is not None:
-            photo = compiled.instance(Photo, PHOTO_COLUMNS, row[s_end:p_end], rows.db)
+            photo = Photo.from_db(rows.db, PHOTO_COLUMNS, row[s_end:p_end])
             if row[p_end] is not None:
                 agency = _shared(agencies, Agency, AGENCY_COLUMNS, row[p_end:g_end], rows.db)
                 photo._state.fields_cache["agency"] = agency
@@ -89,7 +90,7 @@ def _shared(made: dict, model, columns: tuple[str, ...], values: tuple, db: str)
     """One object per id for the whole page (twenty cards share four sections)."""
     found = made.get(values[0])
     if found is None:
-        found = made[values[0]] = compiled.instance(model, columns, values, db)
+        found = made[values[0]] = model.from_db(db, columns, values)
     return found
 
 

@@ -1,30 +1,17 @@
 """The published article a reader asked for, with everything its page renders.
 
-Three queries, each compiled once per process (newsroom/compiled.py): the story with its
-section and photo; then its bylines, sections, agencies, tags and corrections together
-(one UNION ALL, see RELATIONS); then the related stories (articles/related.py). The
-relations are handed to the article the way Django's prefetch_related would, so
-`article.tags.all()` and friends read them without another query; previews and the admin
-keep using Article.objects.for_detail().
+Seven or eight queries, each compiled once per process (newsroom/compiled.py): the story
+with its section and photo; one per kind of related object (RELATIONS: bylines, sections,
+agencies, tags, corrections), every column of the related model in the model's field
+order, so a field added to one of those models reaches the page by itself; then the
+related stories (articles/related.py, one or two). Rows become objects
+through Model.from_db, as a queryset makes them. The relations are handed to the article
+the way Django's prefetch_related leaves them, so `article.tags.all()` and friends read
+them without another query; previews and the admin keep using Article.objects.for_detail().
 """
 
 import datetime
-from collections import Counter
-from collections.abc import Callable
 
-from django.db.models import (
-    BooleanField,
-    CharField,
-    DateTimeField,
-    F,
-    FileField,
-    IntegerField,
-    QuerySet,
-    TextField,
-    Value,
-    Window,
-)
-from django.db.models.functions import Cast, RowNumber
 from taggit.models import Tag
 
 from articles import cards
@@ -40,95 +27,56 @@ DETAIL_COLUMNS = tuple(
 )
 
 
-class Relation:
-    """One kind of related object: the rows linking it to the article (`rows(article_id)`),
-    their order on the page, and the path from those rows to the related model (`via`).
-
-    Every column of the model travels in the union: in the next free slot of its type
-    (integers, text, moments, flags), the other slots of the row left empty, so that every
-    kind's rows have the same shape."""
-
-    def __init__(self, model, rows: Callable, order: tuple[str, ...], via: str = ""):
-        self.model, self.rows, self.order = model, rows, order
-        self.columns = {}  # model attname → (slot, path from the linking rows)
-        used: Counter = Counter()
-        for field in model._meta.concrete_fields:
-            kind = _slot_kind(field)
-            self.columns[field.attname] = ((kind, used[kind]), f"{via}{field.attname}")
-            used[kind] += 1
-
-    def branch(self, kind: str, article_id) -> QuerySet:
-        filled = dict(self.columns.values())
-        values = {
-            "r_kind": Value(kind, output_field=CharField()),
-            # Its place among its kind: the union as a whole has no order of its own.
-            "r_place": Window(RowNumber(), order_by=[F(path).asc() for path in self.order]),
-            **{
-                # A typed NULL: PostgreSQL reads an untyped one as text.
-                f"r_{of.__name__}_{n}": F(filled[(of, n)])
-                if (of, n) in filled
-                else Cast(Value(None), of())
-                for of, n in SLOTS
-            },
-        }
-        return self.rows(article_id).order_by().annotate(**values).values_list(*values)
-
-    def make(self, slots: dict, db: str):
-        names = list(self.columns)
-        values = [slots[s] for s, _ in self.columns.values()]
-        return compiled.instance(self.model, names, values, db)
+def columns(model, via: str = "") -> tuple[str, ...]:
+    """Every column of `model`, in its field order (what Model.from_db takes), reached
+    from the rows a relation's query starts from through `via`."""
+    return tuple(f"{via}{field.attname}" for field in model._meta.concrete_fields)
 
 
-def _slot_kind(field) -> type:
-    """The type of union column a model field's values travel in."""
-    if field.is_relation or isinstance(field, IntegerField):
-        return IntegerField
-    for kind in (DateTimeField, BooleanField):
-        if isinstance(field, kind):
-            return kind
-    if isinstance(field, CharField | TextField | FileField):
-        return TextField
-    raise TypeError(f"{field} has no kind of slot in the article's relations query.")
-
-
+# Each kind of related object: its model, and the question that reads one article's
+# objects of that kind in page order (p.id: the article), selecting columns(model, via).
 RELATIONS = {
-    "byline": Relation(
+    "authors": (
         Author,
-        lambda article_id: Byline.objects.filter(article_id=article_id),
-        ("position", "id"),
-        via="author__",
+        lambda p: (
+            Byline.objects.filter(article_id=p.id)
+            .order_by("position", "id")
+            .values_list(*columns(Author, "author__"))
+        ),
     ),
-    "section": Relation(
+    "sections": (
         Section,
-        lambda article_id: Article.sections.through.objects.filter(article_id=article_id),
-        ("section__position", "section__name"),
-        via="section__",
+        lambda p: (
+            Section.objects.filter(articles=p.id)
+            .order_by("position", "name")
+            .values_list(*columns(Section))
+        ),
     ),
-    "agency": Relation(
+    "agencies": (
         Agency,
-        lambda article_id: Agency.objects.filter(contributed_articles=article_id),
-        ("name",),
+        lambda p: (
+            Agency.objects.filter(contributed_articles=p.id)
+            .order_by("name")
+            .values_list(*columns(Agency))
+        ),
     ),
-    "tag": Relation(
+    "tags": (
         Tag,
-        lambda article_id: TaggedArticle.objects.filter(content_object_id=article_id),
-        ("tag__name",),
-        via="tag__",
+        lambda p: (
+            TaggedArticle.objects.filter(content_object_id=p.id)
+            .order_by("tag__name")
+            .values_list(*columns(Tag, "tag__"))
+        ),
     ),
-    "correction": Relation(
+    "corrections": (
         Correction,
-        lambda article_id: Correction.objects.filter(article_id=article_id),
-        ("created_at", "id"),
+        lambda p: (
+            Correction.objects.filter(article_id=p.id)
+            .order_by("created_at", "id")
+            .values_list(*columns(Correction))
+        ),
     ),
 }
-# The union's columns after kind and place: every slot some kind uses, in a fixed order.
-SLOTS = sorted(
-    {slot for relation in RELATIONS.values() for slot, _ in relation.columns.values()},
-    key=lambda slot: (slot[0].__name__, slot[1]),
-)
-# The manager each kind is read through on the page (article.sections.all(), …).
-PREFETCHED_AS = {"section": "sections", "agency": "agencies", "tag": "tags",
-                 "correction": "corrections"}  # fmt: skip
 
 
 def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
@@ -143,26 +91,26 @@ def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
     if not found:
         return None
     article = found[0]
-    _attach_relations(article)
+    related = {name: related_objects(name, article.pk) for name in RELATIONS}
+    article.loaded_authors = related.pop("authors")
+    cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, objects in related.items():
+        # What prefetch_related leaves behind: the manager's own queryset (so that
+        # article.tags.filter(…) still filters) holding the rows already read.
+        queryset = getattr(article, name).get_queryset()
+        queryset._result_cache = objects
+        queryset._prefetch_done = True
+        cache[name] = queryset
     return article
 
 
-def _relations(p) -> QuerySet:
-    first, *others = (relation.branch(kind, p.id) for kind, relation in RELATIONS.items())
-    return first.union(*others, all=True)
+def related_objects(name: str, article_id: int) -> list:
+    """The article's objects of one kind of RELATIONS, in page order: one query."""
+    return read(*RELATIONS[name], article_id)
 
 
-def _attach_relations(article: Article) -> None:
-    found: dict[str, list] = {kind: [] for kind in RELATIONS}
-    rows = compiled.rows(_relations, id=article.pk)
-    for kind, _place, *slots in sorted(rows, key=lambda row: (row[0], row[1])):
-        found[kind].append(RELATIONS[kind].make(dict(zip(SLOTS, slots, strict=True)), rows.db))
-    article.loaded_authors = found["byline"]
-    cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
-    for kind, name in PREFETCHED_AS.items():
-        # What prefetch_related leaves behind: a manager's queryset with its rows in it.
-        # The manager's own queryset, so that article.tags.filter(…) still filters them.
-        queryset = getattr(article, name).get_queryset()
-        queryset._result_cache = found[kind]
-        queryset._prefetch_done = True
-        cache[name] = queryset
+def read(model, build, article_id: int) -> list:
+    """The objects of `model` that build(p) selects for the article (columns(model))."""
+    names = columns(model)
+    rows = compiled.rows(build, id=article_id)
+    return [model.from_db(rows.db, names, row) for row in rows]

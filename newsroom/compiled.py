@@ -40,8 +40,6 @@ from types import SimpleNamespace
 
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 
 _markers = itertools.count(1)
 MAX_SHAPES = 500  # compiled queries kept per connection
@@ -234,22 +232,4 @@ def first(model, build: Callable[[SimpleNamespace], QuerySet], **values):
     """The first object of build(values) with all its columns, or None."""
     names = tuple(field.attname for field in model._meta.concrete_fields)
     found = rows(lambda p: build(p).values_list(*names)[:1], **values)
-    return instance(model, names, found[0], found.db) if found else None
-
-
-def instance(model, names, values, db: str):
-    """The object model.from_db(db, names, values) returns, made without Model.__init__.
-
-    A front page makes about a hundred objects from rows, and __init__ (signals, one
-    setattr per field, marking the columns not read as deferred) was a fifth of its CPU.
-    The result is the same: the columns in the instance's __dict__, the others deferred,
-    _state saying where it came from. A model something listens to pre_init or post_init
-    for (an ImageField with width_field, say) goes through from_db to keep its signals."""
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
-        return model.from_db(db, names, values)
-    obj = model.__new__(model)
-    obj.__dict__.update(zip(names, values, strict=True))
-    state = obj._state = ModelState()
-    state.adding = False
-    state.db = db
-    return obj
+    return model.from_db(found.db, names, found[0]) if found else None

@@ -17,12 +17,14 @@ from tests.factories import make_agency, make_article, make_author, make_photo, 
 
 pytestmark = pytest.mark.django_db
 
-# page: (budget with chrome cached, budget right after a change). The article's related
-# stories take a second query when fewer than four chosen ones are still published.
+# page: (budget with chrome cached, budget right after a change). The article page: the
+# story, one query per kind of related object (bylines, sections, agencies, tags,
+# corrections: articles/detail.py), the related stories, which take a second query when
+# fewer than four chosen ones are still published, and the content version.
 BUDGETS = {
     "front": (4, 6),
     "section": (4, 6),
-    "article": (5, 7),
+    "article": (9, 11),
     "author": (5, 7),
     "tag": (4, 6),
     # PostgreSQL: matches, cards, bylines, then the marked-up snippets (a query of its own
