@@ -92,7 +92,7 @@ def subject_or_404(model, slug: str):
     return found
 
 
-def visible_tags(*, at: datetime.datetime | None = None) -> QuerySet:
+def public_tags(*, at: datetime.datetime | None = None) -> QuerySet:
     """Tags readers may see: carried by at least one published story. A tag of drafts,
     stories in review, scheduled, taken down or deleted ones would name an embargoed topic,
     so its page, its feed and the sitemap treat it as if it did not exist."""
@@ -103,10 +103,10 @@ def visible_tags(*, at: datetime.datetime | None = None) -> QuerySet:
 
 
 def visible_tag_or_404(slug: str) -> Tag:
-    """The tag a tag page or feed is about, if readers may see it (`visible_tags`)."""
+    """The tag a tag page or feed is about, if readers may see it (`public_tags`)."""
     found = compiled.first(
         Tag,
-        lambda p: visible_tags(at=p.now).filter(slug=p.slug),
+        lambda p: public_tags(at=p.now).filter(slug=p.slug),
         slug=slug,
         now=timezone.now(),
     )

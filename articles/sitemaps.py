@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.listing import page_number, visible_tags
+from articles.listing import page_number, public_tags
 from articles.models import Article, Section
 from authors.models import Author
 from newsroom.site import absolute_url
@@ -87,7 +87,7 @@ class TagSitemap(SiteSitemap):
 
     def items(self):
         return (
-            visible_tags()
+            public_tags()
             .annotate(
                 latest=Max(
                     "articles_taggedarticle_items__content_object__published_at",

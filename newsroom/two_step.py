@@ -10,22 +10,18 @@ import logging
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from articles.permissions import NotAllowed, is_editor
 from newsroom.models import TwoStepReset
 
 logger = logging.getLogger(__name__)
 
 BACKUP_CODE_COUNT = 10
-
-
-class NotAllowed(PermissionDenied):
-    """The user may not take this step; the message says why in the desk's words."""
 
 
 def normalise(code: str) -> str:
@@ -110,8 +106,6 @@ def _remove_devices(user: User) -> None:
 def may_reset(by: User, user: User) -> bool:
     """Editors may reset journalists' two-step sign-in, administrators anyone's; nobody
     their own (that is what backup codes are for)."""
-    from articles.permissions import is_editor
-
     if by.pk == user.pk or not (by.is_active and by.is_staff):
         return False
     if not user_has_device(user, confirmed=True):
