@@ -130,11 +130,13 @@ class ArticleForm(forms.ModelForm):
             self._check_not_stale(cleaned)
         return cleaned
 
-    def _post_clean(self):
-        # Django fills the instance from the form here; a published story must still be
+    def validate_unique(self):
+        # Django runs this once it has filled the instance from the form; it checks the
+        # model's constraints, but skips those naming fields the form lacks, such as the
+        # publish times of published_article_is_complete. A published story must still be
         # complete (Article.PUBLISHED_NEEDS, the constraint's own list), or the database
         # would refuse the save with an IntegrityError.
-        super()._post_clean()
+        super().validate_unique()
         for name in self.instance.missing_to_be_published():
             if name not in self.errors:
                 field = name if name in self.fields else None
