@@ -132,19 +132,17 @@ def discard(files: NewFiles) -> None:
 def store(photo: Photo, prepared: imaging.PreparedImage, *, by=None) -> Photo:
     """Write and attach a prepared photo in one go (demo content and tests; the admin
     writes the files before its transaction, see PhotoAdmin.changeform_view)."""
-    files = write(prepared, focal=(photo.focal_x, photo.focal_y))
-    try:
-        return attach(photo, files, by=by)
-    except BaseException:
-        discard(files)
-        raise
+    return _attach_or_discard(photo, write(prepared, focal=(photo.focal_x, photo.focal_y)), by=by)
 
 
 def recrop(photo: Photo) -> Photo:
     """Make the renditions again from the stored original (after the focal point moved)."""
-    files = recut(photo, focal=(photo.focal_x, photo.focal_y))
+    return _attach_or_discard(photo, recut(photo, focal=(photo.focal_x, photo.focal_y)))
+
+
+def _attach_or_discard(photo: Photo, files: NewFiles, *, by=None) -> Photo:
     try:
-        return attach(photo, files)
+        return attach(photo, files, by=by)
     except BaseException:
         discard(files)
         raise
