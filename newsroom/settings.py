@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # backup codes
     "django_prose_editor",
+    "django_tasks",
     "newsroom",
     "authors",
     "articles",
@@ -194,6 +195,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+
+# --- Background tasks (newsroom/background.py) ----------------------------------------------
+
+# Django's task API through the django-tasks backport (Django 6 ships it as django.tasks).
+# The embedded default runs each task in the process that enqueues it, after the commit.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Page cache (see newsroom/pagecache.py and docs/performance.md) ----------------------
 
