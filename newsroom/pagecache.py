@@ -57,7 +57,8 @@ WAIT_FOR_RENDER_SECONDS = 2.0
 # Where newsroom.fastpath leaves (key, lookup result) for the middleware in the WSGI environ.
 LOOKUP_ENVIRON_KEY = "newsroom.pagecache.lookup"
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml",
-                   "text/xml", "text/plain", "application/json")  # fmt: skip
+                   "text/xml", "text/plain", "application/json",
+                   "application/vnd.iptc.ninjs+json")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",  # backup codes
     "django_prose_editor",
     "django_tasks",
+    "ninja",  # its Swagger UI files, served from our static files (no CDN)
     "newsroom",
     "authors",
     "articles",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.security.RefuseNulBytesMiddleware",
+    "api.http.ApiHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,6 +215,10 @@ PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 30)
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
 # Only a cache shared by every worker can hold the content version (see pagecache.py).
 PAGE_CACHE_SHARED_VERSION = env_bool("PAGE_CACHE_SHARED_VERSION", default=bool(REDIS_URL))
+# The public API (api/): requests per client address per window, past which it answers
+# 429 with Retry-After (0: no limit).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
 
 # --- Authentication ----------------------------------------------------------------------
