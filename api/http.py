@@ -38,10 +38,11 @@ def problem(status: int, title: str, detail: str = "", **extra) -> JsonResponse:
 
 
 class ApiHeadersMiddleware:
-    """For /api/: CORS on every answer, the preflight (OPTIONS) answered at once, and 304
-    for an If-Modified-Since the answer's Last-Modified satisfies (If-None-Match is
-    answered from the ETag by the page cache, which wraps this). Sits inside the page
-    cache, so the copies it keeps carry the CORS headers too."""
+    """For /api/: errors in one format (problem details), CORS on every answer, the
+    preflight (OPTIONS) answered at once, and 304 for an If-Modified-Since that the
+    answer's Last-Modified satisfies (If-None-Match is answered from the ETag by the page
+    cache, which wraps this). Sits inside the page cache, so the copies it keeps carry
+    the CORS headers too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,7 +53,7 @@ class ApiHeadersMiddleware:
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
         else:
-            response = self.get_response(request)
+            response = _as_problem(self.get_response(request))
             response = _if_modified_since(request, response)
         # Anyone may read the API from a browser: it holds only what readers may see, and
         # it reads no cookie.
@@ -62,6 +63,15 @@ class ApiHeadersMiddleware:
 
 
 API_PREFIX = "/api/"
+
+
+def _as_problem(response):
+    """A refusal made before the API's own code ran (RefuseNulBytesMiddleware's 400, a
+    plain text answer), in the API's format for errors."""
+    if response.status_code >= 400 and response.get("Content-Type", "").startswith("text/plain"):
+        return problem(response.status_code, response.reason_phrase,
+                       response.content.decode(errors="replace"))  # fmt: skip
+    return response
 
 
 def _if_modified_since(request, response):

@@ -19,7 +19,21 @@ from api import http, ninjs, present, reads, schemas
 from api.cursor import BadCursor
 from api.docs import OwnSwagger
 
-api = NinjaAPI(
+
+class NewsroomAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The schema, with errors documented as what they are: problem details."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if str(status).startswith("4") and "application/json" in content:
+                        answer["content"] = {http.PROBLEM_TYPE: content["application/json"]}
+        return schema
+
+
+api = NewsroomAPI(
     title="Newsroom API",
     version="1",
     description="Published stories, sections, authors, tags and corrections: only what "
