@@ -1,0 +1,200 @@
+"""Webhooks: signed deliveries to a real receiver, through the task queue; addresses in our
+own network refused, when saved and at delivery (DNS rebinding); editors only."""
+
+import http.server
+import json
+import socket
+import threading
+
+import pytest
+
+from api import webhooks
+from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from articles import services
+from articles.models import Status
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    received: list = []
+    answer = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((dict(self.headers), body))
+        self.send_response(type(self).answer)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    Receiver.received = []
+    Receiver.answer = 200
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def endpoint(receiver, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    return WebhookEndpoint.objects.create(
+        url=f"http://127.0.0.1:{receiver.server_port}/hooks?from=newsroom",
+        events=["published", "updated", "corrected", "unpublished"],
+    )
+
+
+def test_publishing_delivers_a_signed_event_through_the_queue(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    story = make_article("Going out", status=Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish(story, by=editor)
+    [(headers, body)] = Receiver.received
+    assert webhooks.verify(endpoint.secret, body, headers["Newsroom-Signature"])
+    assert not webhooks.verify("another secret", body, headers["Newsroom-Signature"])
+    assert not webhooks.verify(endpoint.secret, body + b" ", headers["Newsroom-Signature"])
+    event = json.loads(body)
+    assert event["event"] == "published" and headers["Newsroom-Event"] == "published"
+    assert event["article"]["id"] == story.pk and event["article"]["headline"] == "Going out"
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.response_status == 200
+    assert delivery.body.encode() == body
+
+
+def test_correcting_editing_and_unpublishing_are_events_too(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    story = make_article("Live story")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_correction(story, by=editor, text="Fixed a name.")
+    with django_capture_on_commit_callbacks(execute=True):
+        story.refresh_from_db()
+        story.headline = "Live story, edited"
+        services.save_article(story, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.unpublish(story, by=editor)
+    events = [json.loads(body)["event"] for _headers, body in Receiver.received]
+    assert events == ["corrected", "updated", "unpublished"]
+    assert "headline" not in json.loads(Receiver.received[-1][1])["article"]
+
+
+def test_an_endpoint_gets_only_the_events_it_chose(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    endpoint.events = ["unpublished"]
+    endpoint.save()
+    story = make_article(status=Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish(story, by=editor)
+    assert Receiver.received == []
+
+
+def test_drafts_and_scheduled_stories_send_nothing(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    story = make_article(status=Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        story.headline = "Draft edit"
+        services.save_article(story, by=editor)
+        services.publish(story, by=editor, at=timezone.now() + datetime.timedelta(days=1))
+    assert Receiver.received == []
+
+
+def test_a_failed_delivery_is_logged_with_the_reason(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    Receiver.answer = 500
+    story = make_article(status=Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish(story, by=editor)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1 and delivery.response_status == 500
+    assert delivery.status == DeliveryStatus.FAILED  # the immediate backend cannot defer
+    assert "500" in delivery.error
+
+
+def test_retries_are_enqueued_with_back_off_on_a_backend_that_defers(endpoint, settings):
+    Receiver.answer = 503
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="published",
+                                              article_id=1, body="{}")  # fmt: skip
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        webhooks.deliver.call(delivery.pk)  # what the worker runs, attempt after attempt
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == webhooks.MAX_ATTEMPTS == len(Receiver.received)
+    retries = default_task_backend.results
+    assert len(retries) == webhooks.MAX_ATTEMPTS - 1  # bounded
+    waits = [r.task.run_after - r.enqueued_at for r in retries]
+    assert all(later > sooner for sooner, later in zip(waits, waits[1:], strict=False))
+    assert {r.args[0] for r in retries} == {delivery.pk}
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.169.254",
+                                     "::1", "fd00::1", "100.64.0.1", "0.0.0.0"])  # fmt: skip
+def test_addresses_inside_any_network_of_ours_are_refused(address, monkeypatch):
+    found = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: found)
+    with pytest.raises(webhooks.RefusedDestination, match="never into our own network"):
+        webhooks.resolve("https://partner.example/hooks")
+
+
+def test_the_admin_form_refuses_a_private_address_with_a_clear_message(editor_client):
+    form = {"url": "http://localhost:8000/hook", "events": ["published"], "is_active": "on"}
+    response = editor_client.post("/admin/api/webhookendpoint/add/", form)
+    assert response.status_code == 200
+    assert "never into our own network" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_dns_rebinding_is_refused_at_delivery(
+    receiver, editor, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Saved while the name led to a public address; at delivery it leads to loopback.
+    endpoint = WebhookEndpoint.objects.create(
+        url=f"http://partner.example:{receiver.server_port}/hook", events=["published"]
+    )
+    found = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", receiver.server_port))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: found)
+    story = make_article(status=Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish(story, by=editor)
+    assert Receiver.received == []
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "loopback" in delivery.error
+
+
+def test_only_editors_see_webhooks_and_the_secret_is_shown_once(
+    editor_client, journalist, client, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    form = {"url": "http://127.0.0.1:9/hook", "events": ["published"], "is_active": "on"}
+    response = editor_client.post("/admin/api/webhookendpoint/add/", form, follow=True)
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.secret in response.content.decode()  # once, right after creating it
+    page = editor_client.get(f"/admin/api/webhookendpoint/{endpoint.pk}/change/")
+    assert endpoint.secret not in page.content.decode()
+    assert endpoint.masked_secret in page.content.decode()
+    log = editor_client.get("/admin/api/webhookdelivery/")
+    assert log.status_code == 200
+    client.force_login(journalist)
+    for url in ("/admin/api/webhookendpoint/", "/admin/api/webhookdelivery/",
+                f"/admin/api/webhookendpoint/{endpoint.pk}/change/"):  # fmt: skip
+        assert client.get(url).status_code in (302, 403, 404), url
