@@ -8,7 +8,9 @@ so the whole run takes seconds on SQLite and PostgreSQL."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -29,7 +31,15 @@ def api_schema(settings):
     for n in range(3):
         make_article(f"Story {n}", authors=[author], tags=["alpha", "beta"], lead_photo=photo,
                      primary_section=section("world"))  # fmt: skip
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # As Django's test client does: the test's transaction (and connection) must outlive
+    # each request, which otherwise closes the connection when it finishes.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_every_endpoint_keeps_to_its_schema(api_schema):
