@@ -45,7 +45,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from api.routes import api
-client = Client()
+client = Client(HTTP_HOST="127.0.0.1")
 result = {}
 for name, path in (("django-ninja", "/api/v1/articles?limit=20"),
                    ("DRF + drf-spectacular", "/drf/articles?limit=20")):
