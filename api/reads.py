@@ -16,7 +16,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from api import cursor
-from articles import cards, detail, listing
+from articles import cards, detail, keys, listing
 from articles.models import Agency, Article, Byline, Correction, Section, TaggedArticle
 from authors.models import Author
 from newsroom import compiled
@@ -64,14 +64,21 @@ def _stories(names: tuple[str, ...]):
 
 
 def _story_values(filters: StoryFilters, now: datetime.datetime) -> dict:
-    """The compiled query's values; finding a subject that readers cannot see is a 404."""
+    """The compiled query's values; finding a subject that readers cannot see is a 404.
+    Names the list's surrogate keys (articles/keys.py) as the pages' lists do: the newest
+    stories are the main feed's, a filter's are its section's, tag's or author's."""
     values: dict = {"now": now}
     if filters.tag is not None:
         values["tag"] = listing.visible_tag_or_404(filters.tag).pk
+        keys.show(keys.tag_list(values["tag"]), keys.tag(values["tag"]))
     if filters.section is not None:
         values["section"] = listing.subject_or_404(Section, filters.section).pk
+        keys.show(keys.section_list(values["section"]), keys.section(values["section"]))
     if filters.author is not None:
         values["author"] = listing.subject_or_404(Author, filters.author).pk
+        keys.show(keys.author_list(values["author"]), keys.author(values["author"]))
+    if filters.tag is None and filters.section is None and filters.author is None:
+        keys.show(keys.FEED)
     if filters.published_since is not None:
         values["published_since"] = filters.published_since
     if filters.updated_since is not None:
@@ -176,7 +183,9 @@ def whole_stories(filters: StoryFilters, *, limit: int) -> Slice:
 
 
 def sections() -> list[Section]:
-    return list(Section.objects.order_by("position", "name"))
+    found = list(Section.objects.order_by("position", "name"))
+    keys.show(*(keys.section(section.pk) for section in found))
+    return found
 
 
 def _after_slug(queryset, after: str | None, limit: int) -> Slice:
@@ -186,20 +195,33 @@ def _after_slug(queryset, after: str | None, limit: int) -> Slice:
     return _slice(rows, limit, lambda item: cursor.encode(item.slug))
 
 
+# Which tags and authors exist for readers changes when a story joins or leaves their
+# lists, as the sitemaps' does: the lists carry the sitemaps' key.
+
+
 def tags(*, after: str | None, limit: int) -> Slice:
-    return _after_slug(listing.public_tags(), after, limit)
+    found = _after_slug(listing.public_tags(), after, limit)
+    keys.show(keys.SITEMAP, *(keys.tag(tag.pk) for tag in found.items))
+    return found
 
 
 def tag(slug: str) -> Tag:
-    return listing.visible_tag_or_404(slug)
+    found = listing.visible_tag_or_404(slug)
+    keys.show(keys.tag(found.pk), keys.tag_list(found.pk))
+    return found
 
 
 def authors(*, after: str | None, limit: int) -> Slice:
-    return _after_slug(listing.public_authors(), after, limit)
+    found = _after_slug(listing.public_authors(), after, limit)
+    keys.show(keys.SITEMAP, *(keys.author(person.pk) for person in found.items))
+    return found
 
 
 def author(slug: str) -> Author | None:
-    return listing.public_authors().filter(slug=slug).first()
+    found = listing.public_authors().filter(slug=slug).first()
+    if found is not None:
+        keys.show(keys.author(found.pk), keys.author_list(found.pk))
+    return found
 
 
 def corrections(*, after: str | None, limit: int) -> Slice:
@@ -208,4 +230,5 @@ def corrections(*, after: str | None, limit: int) -> Slice:
         at, pk = cursor.moment_and_id(after)
         notes = notes.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
     rows = list(notes[: limit + 1])
+    keys.show(keys.CORRECTIONS, *(keys.article(note.article_id) for note in rows[:limit]))
     return _slice(rows, limit, lambda note: cursor.encode(note.created_at, note.pk))

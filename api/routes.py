@@ -18,6 +18,7 @@ from ninja.errors import HttpError, Throttled, ValidationError
 from api import http, ninjs, present, reads, schemas
 from api.cursor import BadCursor
 from api.docs import OwnSwagger
+from articles import keys
 
 
 class NewsroomAPI(NinjaAPI):
@@ -314,6 +315,7 @@ def _bad_cursor(request, exc: BadCursor):
 
 @api.exception_handler(Http404)
 def _not_found(request, exc: Http404):
+    keys.show(keys.MISSING)  # purged when something new is published, like every 404
     return http.problem(404, "Not found", str(exc) or "Nothing here.")
 
 

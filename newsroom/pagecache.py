@@ -58,7 +58,7 @@ LOCK_SECONDS = 10
 WAIT_FOR_RENDER_SECONDS = 2.0
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml",
                    "text/xml", "text/plain", "application/json",
-                   "application/vnd.iptc.ninjs+json")  # fmt: skip
+                   "application/vnd.iptc.ninjs+json", "application/problem+json")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -170,3 +170,40 @@ def test_readers_pages_keep_their_strict_policy(client):
     make_article()
     assert "script-src 'none'" in client.get("/").headers["Content-Security-Policy"]
     assert "script-src 'none'" in client.get("/api/v1/articles")["Content-Security-Policy"]
+
+
+def test_api_answers_carry_the_pages_surrogate_keys_for_our_proxy(client, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's address: our proxy
+    story = make_article(tags=["keyed"])
+    section_id = story.primary_section_id
+
+    def keys(url):
+        return set(client.get(url).get("Surrogate-Key", "").split())
+
+    assert {"all", "feed", f"a{story.pk}"} <= keys("/api/v1/articles")
+    assert {f"ls{section_id}", f"a{story.pk}"} <= keys("/api/v1/articles?section=politics")
+    assert {f"a{story.pk}", f"s{section_id}"} <= keys(f"/api/v1/articles/{story.pk}")
+    assert {f"a{story.pk}"} <= keys(f"/api/v1/articles/{story.pk}/ninjs")
+    assert {"corrections"} <= keys("/api/v1/corrections")
+    assert {"missing"} <= keys("/api/v1/articles/999999")
+    # (That readers never see the header is tests/site/test_surrogate_keys.py's.)
+
+
+def test_publishing_purges_the_api_list_through_the_same_keys(
+    client, settings, editor, django_capture_on_commit_callbacks
+):
+    from articles.models import Status
+    from newsroom.invalidation import keys_changed
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    listed = set(client.get("/api/v1/articles").get("Surrogate-Key", "").split())
+    sent = []
+    keys_changed.connect(lambda sender, keys, **kw: sent.append(keys), weak=False,
+                         dispatch_uid="api-test")  # fmt: skip
+    try:
+        story = make_article(status=Status.DRAFT)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.publish(story, by=editor)
+    finally:
+        keys_changed.disconnect(dispatch_uid="api-test")
+    assert listed & set().union(*sent)  # the list's copies are purged
