@@ -50,11 +50,18 @@ class ApiHeadersMiddleware:
     def __call__(self, request):
         if not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
+        head = request.method == "HEAD"
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
         else:
+            if head:  # the endpoints are declared for GET; HEAD is the same answer
+                request.method = "GET"
             response = _as_problem(self.get_response(request))
             response = _if_modified_since(request, response)
+        if head:
+            # The body stays: the server leaves it out (gunicorn, runserver, the test
+            # client), as for the pages, and the page cache keeps one copy for both.
+            request.method = "HEAD"
         # Anyone may read the API from a browser: it holds only what readers may see, and
         # it reads no cookie.
         for name, value in CORS_HEADERS.items():

@@ -43,7 +43,6 @@ LIBRARY_SCRIPT = """
 import json, time
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from api.routes import api
 client = Client(HTTP_HOST="127.0.0.1")
 result = {}
@@ -51,13 +50,14 @@ for name, path in (("django-ninja", "/api/v1/articles?limit=20"),
                    ("DRF + drf-spectacular", "/drf/articles?limit=20")):
     for _ in range(30):
         assert client.get(path).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
+    seen = []
+    with connection.execute_wrapper(lambda run, sql, *rest: seen.append(sql) or run(sql, *rest)):
         client.get(path)
     started = time.perf_counter()
     for _ in range(N):
         client.get(path)
     ms = (time.perf_counter() - started) * 1000 / N
-    result[name] = {"ms_per_request": round(ms, 2), "queries": len(ctx.captured_queries)}
+    result[name] = {"ms_per_request": round(ms, 2), "queries": len(seen)}
 started = time.perf_counter()
 api.get_openapi_schema()
 result["django-ninja"]["schema_ms"] = round((time.perf_counter() - started) * 1000, 1)

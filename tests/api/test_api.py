@@ -207,3 +207,13 @@ def test_publishing_purges_the_api_list_through_the_same_keys(
     finally:
         keys_changed.disconnect(dispatch_uid="api-test")
     assert listed & set().union(*sent)  # the list's copies are purged
+
+
+def test_head_is_get_without_the_body(client, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    make_article()
+    got = client.get("/api/v1/articles")
+    head = client.head("/api/v1/articles")
+    assert head.status_code == 200 and head.content == b""
+    assert head["ETag"] == got["ETag"]
+    assert client.get("/api/v1/articles").content == got.content  # a HEAD stored no empty copy
