@@ -99,7 +99,7 @@ def _last_modified(response, moments) -> None:
         response["Last-Modified"] = http_date(int(max(moments).timestamp()))
 
 
-def _filters(request, *, section, tag, author, published_since, updated_since, cursor):
+def _filters(*, section, tag, author, published_since, updated_since, cursor):
     return reads.StoryFilters(
         section=section,
         tag=tag,
@@ -129,7 +129,7 @@ def list_articles(
     """Published stories, newest first; filter by section, tag or author (slugs), and by
     publication or last update since a moment (ISO 8601)."""
     _only(request, *STORY_FILTERS)
-    filters = _filters(request, section=section, tag=tag, author=author, cursor=cursor,
+    filters = _filters(section=section, tag=tag, author=author, cursor=cursor,
                        published_since=published_since, updated_since=updated_since)  # fmt: skip
     found = reads.stories(filters, limit=limit)
     _last_modified(response, (story.updated_at or story.published_at for story in found.items))
@@ -162,14 +162,14 @@ def get_article(request, response: HttpResponse, article_id: int = Path(..., ge=
     story = reads.story(article_id)
     if story is None:
         raise Http404("No such published article.")
+    version_created = ninjs.version_created(story, list(story.corrections.all()))
     if _wants_ninjs(request):
-        answer = _ninjs_response(ninjs.item(story))
-        answer["Vary"] = "Accept"
-        _last_modified(answer, [ninjs.version_created(story, list(story.corrections.all()))])
-        return answer
-    response["Vary"] = "Accept"
-    _last_modified(response, [ninjs.version_created(story, list(story.corrections.all()))])
-    return present.article(story)
+        answer = data = _ninjs_response(ninjs.item(story))  # returned as it is
+    else:
+        answer, data = response, present.article(story)  # ninja fills `response`
+    answer["Vary"] = "Accept"
+    _last_modified(answer, [version_created])
+    return data
 
 
 @api.get(
@@ -225,7 +225,7 @@ def ninjs_feed(
     """For partners and wire intakes: the newest published stories, whole, as IPTC ninjs
     2.1 items, newest first; a section filter; cursor paging to go further back."""
     _only(request, "section", "published_since", "updated_since", "cursor", "limit")
-    filters = _filters(request, section=section, tag=None, author=None, cursor=cursor,
+    filters = _filters(section=section, tag=None, author=None, cursor=cursor,
                        published_since=published_since, updated_since=updated_since)  # fmt: skip
     found = reads.whole_stories(filters, limit=limit)
     answer = HttpResponse(content_type="application/json")

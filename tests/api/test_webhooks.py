@@ -198,3 +198,15 @@ def test_only_editors_see_webhooks_and_the_secret_is_shown_once(
     for url in ("/admin/api/webhookendpoint/", "/admin/api/webhookdelivery/",
                 f"/admin/api/webhookendpoint/{endpoint.pk}/change/"):  # fmt: skip
         assert client.get(url).status_code in (302, 403, 404), url
+
+
+def test_deleting_a_live_story_tells_partners_it_is_unpublished(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    story = make_article("Soon gone")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_article(story, by=editor)
+    [(_headers, body)] = Receiver.received
+    event = json.loads(body)
+    assert event["event"] == "unpublished" and event["article"]["id"] == story.pk
+    assert "Soon gone" not in body.decode()
