@@ -104,3 +104,20 @@ def test_the_partner_feed_is_ninjs_newest_first_with_a_section_filter(client, va
     world = client.get("/api/v1/ninjs?section=usa").json()
     assert [item["uri"] for item in world["items"]] == [
         f"http://127.0.0.1:8000/api/v1/articles/{plain.pk}"]  # fmt: skip
+
+
+def test_a_partner_can_take_every_story_by_following_the_feed(client, validator):
+    stories = [make_article(f"Wire story {n}") for n in range(5)]
+    taken, url = [], "/api/v1/ninjs?limit=2"
+    while url:
+        page = client.get(url).json()
+        for item in page["items"]:
+            assert_valid(validator, item)
+        taken += [item["uri"] for item in page["items"]]
+        url = page["next_url"] and page["next_url"].removeprefix("http://127.0.0.1:8000")
+    assert taken == [f"http://127.0.0.1:8000/api/v1/articles/{s.pk}" for s in stories]
+    # and later asks only for what changed since its last visit
+    latest = client.get("/api/v1/ninjs?limit=1").json()["items"][0]["versioncreated"]
+    since = latest.replace("+", "%2B")
+    assert [i["uri"] for i in client.get(f"/api/v1/ninjs?updated_since={since}").json()["items"]] \
+        == [taken[0]]  # fmt: skip
