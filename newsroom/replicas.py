@@ -9,9 +9,9 @@ Where reads go (`ReplicaRouter`, `ReplicaMiddleware`)
     later page too), previews, every POST, management commands, tasks, and any read inside
     a transaction (select_for_update included). Every write goes to the primary, and
     migrations run there only.
-  * A replica that cannot be reached, or whose query fails, is out of this process's
-    rotation for REPLICA_RETRY_SECONDS; the page is answered from the primary (a reader's
-    request whose replica failed half-way is answered again, from the primary).
+  * A replica that cannot be reached, or whose connection fails under a query, is out of
+    this process's rotation for REPLICA_RETRY_SECONDS; the page is answered from the
+    primary (a reader's request whose replica failed half-way is answered again).
 
 A change and the caches (`primary_position`, `wait_for_replicas`)
   A replica replays the primary's changes a little later. A page rendered from it just
@@ -24,11 +24,12 @@ A change and the caches (`primary_position`, `wait_for_replicas`)
       waited = replicas.wait_for_replicas(position)
       purge(...)                                  # now no replica in rotation is older
 
-  A replica still behind after REPLICA_WAIT_SECONDS (or unreachable) is held: a row in
-  `ReplicaHold` on the primary takes it out of every process's rotation until it has
-  replayed that position. Every process re-reads the holds at least once a
-  HOLD_REFRESH_SECONDS, and wait_for_replicas returns only after that long, so when it
-  returns no process will start reading from a held replica.
+  A replica still behind after REPLICA_WAIT_SECONDS (or unreachable, or already held for
+  an earlier change) is held: a row in `ReplicaHold` on the primary takes it out of every
+  process's rotation until it has replayed that position. Before a reader's read, a
+  process whose copy of the holds is older than HOLD_REFRESH_SECONDS reads them again, and
+  wait_for_replicas returns only that long after holding, so when it returns no process
+  will start reading from a held replica.
 
 With no replica configured none of this runs: no router, no middleware, and
 primary_position() returns None without a query.
@@ -86,9 +87,10 @@ def primary_position() -> str | None:
 
     Call it after the commit (in an on_commit callback, a keys_changed receiver or a task),
     never inside a transaction: the commit would not be included."""
-    if not replica_aliases():
-        return None
     primary = connections[PRIMARY]
+    if not replica_aliases() or primary.vendor != "postgresql":
+        # (Only tests put a replica's alias on SQLite: the same file, nothing to wait for.)
+        return None
     if primary.in_atomic_block:
         raise RuntimeError("primary_position() inside a transaction misses its commit.")
     with primary.cursor() as cursor:
@@ -99,21 +101,28 @@ def primary_position() -> str | None:
 def wait_for_replicas(position: str | None, *, timeout: float | None = None) -> Waited:
     """Return once every replica has replayed `position` (from primary_position()), or is
     held out of readers' rotation until it has; at most `timeout` seconds
-    (REPLICA_WAIT_SECONDS) plus HOLD_REFRESH_SECONDS. An unreachable replica is held at
-    once. None (no replicas) returns at once."""
+    (REPLICA_WAIT_SECONDS) plus HOLD_REFRESH_SECONDS. A replica that is unreachable, or
+    already held for an earlier change, is held at once: no waiting for one known to be
+    behind. None (no replicas) returns at once."""
     if position is None or not replica_aliases():
         return Waited((), ())
+    from newsroom.models import ReplicaHold
+
     target = lsn(position)
     wait = settings.REPLICA_WAIT_SECONDS if timeout is None else timeout
     deadline = time.monotonic() + wait
+    already_held = set(ReplicaHold.objects.using(PRIMARY).values_list("alias", flat=True))
     pending, caught_up, held = list(replica_aliases()), [], []
     delay = 0.005
     while pending:
         for alias in list(pending):
             replayed = _replayed(alias)
-            if replayed is None or replayed >= target:
+            if replayed is not None and replayed >= target:
                 pending.remove(alias)
-                (held if replayed is None else caught_up).append(alias)
+                caught_up.append(alias)
+            elif replayed is None or alias in already_held:
+                pending.remove(alias)
+                held.append(alias)
         remaining = deadline - time.monotonic()
         if not pending or remaining <= 0:
             break

@@ -167,6 +167,19 @@ def test_a_replica_still_behind_after_the_wait_is_held_out_until_it_replays(site
     assert "During the hold" in page
     assert replica_had == "Before the hold"  # ...since the replica could not have served it
 
+    # A replica already held is not waited for again: the next change holds it at once.
+    again = _change_headline(site, pk, "Still during the hold")
+    held_again = site.run(
+        "import time\n"
+        "from newsroom import replicas\n"
+        "started = time.monotonic()\n"
+        f"waited = replicas.wait_for_replicas({again['position']!r}, timeout={DELAY + 10})\n"
+        "result = [list(waited.held), time.monotonic() - started]"
+    )
+    assert held_again[0] == ["replica1"]
+    assert held_again[1] < DELAY  # the hold's second, not the replica's lag
+    assert "Still during the hold" in site.page(_fresh(path))[1]
+
     # Once the replica has replayed the position, the next readers put it back in rotation.
     deadline = time.monotonic() + DELAY + 10
     while site.on(site.postgres, "SELECT count(*) FROM newsroom_replicahold"):
@@ -175,7 +188,7 @@ def test_a_replica_still_behind_after_the_wait_is_held_out_until_it_replays(site
         time.sleep(0.3)
     _change_headline(site, pk, "After the hold")
     page = site.page(_fresh(path))[1]
-    assert "During the hold" in page  # from the replica again, DELAY behind
+    assert "Still during the hold" in page  # from the replica again, DELAY behind
 
 
 def test_a_change_through_the_desk_never_leaves_a_stale_page_in_the_page_cache(site):
