@@ -106,6 +106,9 @@ def wait_for_replicas(position: str | None, *, timeout: float | None = None) -> 
     behind. None (no replicas) returns at once."""
     if position is None or not replica_aliases():
         return Waited((), ())
+    if connections[PRIMARY].in_atomic_block:
+        # A hold written in a transaction would reach other processes only at its commit.
+        raise RuntimeError("wait_for_replicas() inside a transaction cannot hold a replica.")
     from newsroom.models import ReplicaHold
 
     target = lsn(position)

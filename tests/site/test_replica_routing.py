@@ -199,3 +199,16 @@ def test_without_replicas_nothing_is_routed_and_no_position_is_asked(django_asse
     with django_assert_num_queries(0):
         assert replicas.primary_position() is None
         assert replicas.wait_for_replicas(None) == replicas.Waited((), ())
+
+
+def test_positions_are_taken_and_waited_for_after_the_commit(replica):
+    with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
+        replicas.wait_for_replicas("0/3000148")
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), pytest.raises(RuntimeError, match="misses its commit"):
+            replicas.primary_position()
+        # The replica here is the primary under another name: complete at once.
+        waited = replicas.wait_for_replicas(replicas.primary_position())
+        assert waited == replicas.Waited(caught_up=("replica1",), held=())
+    else:
+        assert replicas.primary_position() is None  # one SQLite file: nothing to wait for
