@@ -21,7 +21,7 @@ from django.db import connection
 from tests.services import OwnSite, streaming_pair
 from tests.support import ROOT, clean_env, fetch, free_port, manage, wait_for_http
 
-DELAY = 3  # seconds the replica applies each commit late
+DELAY = 4  # seconds the replica applies each commit late
 
 pytestmark = pytest.mark.skipif(
     "connection.vendor != 'postgresql'",
@@ -101,15 +101,21 @@ def _story(site: ReplicatedSite, headline: str) -> tuple[int, str]:
     )
 
 
-def _change_headline(site: ReplicatedSite, pk: int, headline: str) -> dict:
+def _change_headline(site: ReplicatedSite, pk: int, headline: str, *, wait=None) -> dict:
     """Change a headline on the primary without telling any cache (QuerySet.update sends no
-    signal); what the primary's position was just after the commit."""
+    signal); the primary's position just after the commit, and, with `wait` (a timeout),
+    what wait_for_replicas then did, in the same process (a second one would start later
+    than the replica's lag)."""
     return site.run(
         "import time\n"
         "from articles.models import Article\n"
         "from newsroom import replicas\n"
         f"Article.objects.filter(pk={pk}).update(headline={headline!r})\n"
-        "result = {'position': replicas.primary_position(), 'at': time.time()}"
+        "result = {'position': replicas.primary_position(), 'at': time.time()}\n"
+        f"if {wait!r} is not None:\n"
+        f"    waited = replicas.wait_for_replicas(result['position'], timeout={wait!r})\n"
+        "    result |= {'caught_up': list(waited.caught_up), 'held': list(waited.held),\n"
+        "               'returned_at': time.time()}"
     )
 
 
@@ -122,7 +128,7 @@ def test_readers_read_the_lagging_replica_until_wait_for_replicas_says_it_has_re
     pk, path = _story(site, "First headline")
     assert "First headline" in site.page(_fresh(path))[1]
 
-    changed = _change_headline(site, pk, "Second headline")
+    _change_headline(site, pk, "Second headline")
     status, page, _ = site.page(_fresh(path))
     assert status == 200
     # The lag is real: the reader's page comes from the replica, which has not applied it...
@@ -133,32 +139,33 @@ def test_readers_read_the_lagging_replica_until_wait_for_replicas_says_it_has_re
     # ...while the desk, signed in, reads its own write from the primary.
     assert "Second headline" in site.page(path, signed_in=True)[1]
 
-    waited = site.run(
+    # wait_for_replicas, in one process: the replica is stale after the commit, the wait
+    # returns only once it has applied it, DELAY seconds later, and then it is not.
+    proof = site.run(
         "import time\n"
+        "from articles.models import Article\n"
         "from newsroom import replicas\n"
-        f"waited = replicas.wait_for_replicas({changed['position']!r}, timeout={DELAY + 10})\n"
-        "result = [list(waited.caught_up), list(waited.held), time.time()]"
+        "def on_replica():\n"
+        f"    return Article.objects.using('replica1').get(pk={pk}).headline\n"
+        f"Article.objects.filter(pk={pk}).update(headline='Third headline')\n"
+        "position = replicas.primary_position()\n"
+        "committed, before = time.monotonic(), on_replica()\n"
+        f"waited = replicas.wait_for_replicas(position, timeout={DELAY + 10})\n"
+        "result = {'before': before, 'after': on_replica(), 'caught_up': waited.caught_up,\n"
+        "          'held': waited.held, 'took': time.monotonic() - committed}"
     )
-    caught_up, held, returned_at = waited
-    assert (caught_up, held) == (["replica1"], [])
-    # It returned only once the replica had applied the commit, DELAY seconds after it...
-    assert returned_at - changed["at"] >= DELAY - 0.5
-    # ...and from then on a reader's page (rendered from the replica) shows the change.
-    assert site.on(site.replica, "SELECT headline FROM articles_article WHERE id = %s", pk) == (
-        "Second headline"
-    )
-    assert "Second headline" in site.page(_fresh(path))[1]
+    assert proof["before"] != "Third headline"  # stale right after the commit
+    assert (proof["caught_up"], proof["held"]) == (["replica1"], [])
+    assert proof["took"] >= DELAY - 0.5
+    assert proof["after"] == "Third headline"
+    # From then on, a reader's page (rendered from the replica) shows the change.
+    assert "Third headline" in site.page(_fresh(path))[1]
 
 
 def test_a_replica_still_behind_after_the_wait_is_held_out_until_it_replays(site):
     pk, path = _story(site, "Before the hold")
-    changed = _change_headline(site, pk, "During the hold")
-    held = site.run(
-        "from newsroom import replicas\n"
-        f"waited = replicas.wait_for_replicas({changed['position']!r}, timeout=0.2)\n"
-        "result = [list(waited.caught_up), list(waited.held)]"
-    )
-    assert held == [[], ["replica1"]]
+    changed = _change_headline(site, pk, "During the hold", wait=0.2)
+    assert (changed["caught_up"], changed["held"]) == ([], ["replica1"])
     assert site.on(site.postgres, "SELECT count(*) FROM newsroom_replicahold") == 1
 
     # The site's worker re-read the holds: readers' pages come from the primary...
@@ -168,16 +175,9 @@ def test_a_replica_still_behind_after_the_wait_is_held_out_until_it_replays(site
     assert replica_had == "Before the hold"  # ...since the replica could not have served it
 
     # A replica already held is not waited for again: the next change holds it at once.
-    again = _change_headline(site, pk, "Still during the hold")
-    held_again = site.run(
-        "import time\n"
-        "from newsroom import replicas\n"
-        "started = time.monotonic()\n"
-        f"waited = replicas.wait_for_replicas({again['position']!r}, timeout={DELAY + 10})\n"
-        "result = [list(waited.held), time.monotonic() - started]"
-    )
-    assert held_again[0] == ["replica1"]
-    assert held_again[1] < DELAY  # the hold's second, not the replica's lag
+    again = _change_headline(site, pk, "Still during the hold", wait=DELAY + 10)
+    assert again["held"] == ["replica1"]
+    assert again["returned_at"] - again["at"] < DELAY  # the hold's second, not the lag
     assert "Still during the hold" in site.page(_fresh(path))[1]
 
     # Once the replica has replayed the position, the next readers put it back in rotation.
