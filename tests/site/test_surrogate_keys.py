@@ -312,6 +312,7 @@ NOT_SHOWN = {
     "articles.RevisionSnapshot": "versions, for the desk",
     "newsroom.ContentVersion": "the page cache's own bookkeeping",
     "newsroom.RateLimitCounter": "sign-in throttling",
+    "newsroom.ReplicaHold": "the wait for replicas before caches hear of a change",
     "newsroom.TwoStepReset": "sign-in",
     "taggit.TaggedItem": "taggit's generic links; ours are articles.TaggedArticle",
 }
