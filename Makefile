@@ -36,6 +36,9 @@ demo: migrate
 
 run: demo
 	@echo "Serving http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/) - Ctrl-C stops."
+	@echo "Background tasks and the periodic schedule run in a thread of this server. For the real"
+	@echo "thing, run workers as processes (as many as you like, on any machine):"
+	@echo "  TASKS_EMBEDDED_WORKER=0 make run   and, in another terminal,   $(PY) manage.py worker"
 	@$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(DEV_STAMP) browser
