@@ -6,7 +6,7 @@ SKIP LOCKED) against RQ on Redis (django-tasks-rq). Prints JSON lines:
 - a worker SIGKILLed in the middle of a task: what becomes of the task.
 
     .venv/bin/pip install django-tasks-rq      # RQ is not a project dependency
-    .venv/bin/python bench/tasks.py [--backends db,rq] [--interval 1]
+    .venv/bin/python bench/tasks.py [--backends db,rq] [--interval 0.25]
 
 PostgreSQL from BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/h21), Redis
 from BENCH_REDIS_URL (default redis://127.0.0.1:6379/5, flushed).
@@ -44,6 +44,10 @@ def environment(backend: str) -> dict[str, str]:
         DATABASE_URL=DATABASE_URL,
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        # A worker silent for 6 s is taken for dead (30 s by default), and its task is
+        # retried 1 s later (30 s by default), so the bench sees the second run.
+        TASKS_HEARTBEAT_SECONDS="1",
+        TASKS_RETRY_SECONDS="1",
     )
     return env
 
@@ -54,8 +58,9 @@ def worker_command(backend: str, interval: float) -> list[str]:
         # worker from a task that crashes it.
         return [sys.executable, "manage.py", "rqworker", "default",
                 "--job-class", "django_tasks_rq.Job"]  # fmt: skip
-    return [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
-            "--interval", str(interval)]  # fmt: skip
+    # The project's worker: django-tasks-db's, plus heartbeats and recovery of lost tasks.
+    return [sys.executable, "manage.py", "worker", "--no-startup-delay", "--interval",
+            str(interval)]  # fmt: skip
 
 
 def lines(path: Path) -> list[str]:
@@ -180,7 +185,7 @@ def parent_of(pid: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="db,rq")
-    parser.add_argument("--interval", type=float, default=1.0, help="db worker poll interval")
+    parser.add_argument("--interval", type=float, default=0.25, help="db worker poll interval")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
