@@ -136,10 +136,16 @@ def fail_lost(result: DBTaskResult, worker_id: str) -> None:
 
 
 def _on_task_finished(sender, task_result, **kwargs) -> None:
-    if task_result.status == TaskResultStatus.FAILED and isinstance(
+    if task_result.status != TaskResultStatus.FAILED or not isinstance(
         task_result.task.get_backend(), DatabaseBackend
     ):
+        return
+    try:
         retry_after_failure(task_result.id)
+    except Exception:
+        # The worker sends this signal outside its own error handling: raising here would
+        # stop the worker. The task stays failed, so the admin lists it.
+        logger.exception("Could not schedule a retry of task %s", task_result.id)
 
 
 task_finished.connect(_on_task_finished, dispatch_uid="newsroom.background.retry")

@@ -114,7 +114,6 @@ def task_worker(task_queue, transactional_db, tmp_path):
         process = start_worker(
             clean_env(
                 DATABASE_URL=database_url_for_subprocess(tmp_path),
-                DB_PREPARED_STATEMENTS="0",
                 LOG_LEVEL="INFO",
                 **env,
             ),
