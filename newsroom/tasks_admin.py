@@ -1,5 +1,6 @@
 """The admin's "Failed tasks": background work that failed every attempt, with its error,
-and a Retry button. Nothing fails silently: what the queue gave up on waits here."""
+and a Retry button. Nothing fails silently: what the queue gave up on waits here. And the
+periodic schedule's record ("Scheduled runs"), for administrators."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -8,7 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from newsroom import background
-from newsroom.models import FailedTask
+from newsroom.admin import AdministratorsOnly
+from newsroom.models import FailedTask, ScheduledRun
 
 
 @admin.register(FailedTask)
@@ -110,3 +112,22 @@ class FailedTaskAdmin(admin.ModelAdmin):
                     "list, and comes back if it fails again.",
                     messages.SUCCESS,
                 )
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(AdministratorsOnly, admin.ModelAdmin):
+    """The schedule's record, for administrators: which periods ran, which were skipped."""
+
+    list_display = ("schedule", "period", "fired_at", "is_skipped", "result_id", "worker_id")
+    list_filter = ("schedule", "is_skipped")
+    date_hierarchy = "period"
+    ordering = ("-period",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -77,3 +77,19 @@ def test_journalists_neither_see_nor_retry_failed_tasks(journalist_client, given
     assert journalist_client.get(LIST).status_code == 403
     assert journalist_client.post(f"{LIST}{given_up.pk}/retry/").status_code == 403
     assert not TaskAttempt.objects.filter(result=given_up, retry__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_administrators_see_which_periods_ran_and_which_were_skipped(client, superuser, editor):
+    import datetime
+
+    from newsroom.models import ScheduledRun
+
+    period = datetime.datetime(2026, 12, 1, 4, 0, tzinfo=datetime.UTC)
+    ScheduledRun.objects.create(schedule="prune task records", period=period, is_skipped=True)
+    client.force_login(superuser)
+    page = client.get("/admin/newsroom/scheduledrun/")
+    assert page.status_code == 200
+    assert "prune task records" in page.content.decode()
+    client.force_login(editor)
+    assert client.get("/admin/newsroom/scheduledrun/").status_code == 403
