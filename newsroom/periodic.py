@@ -143,7 +143,8 @@ def _fire(entry: Periodic, period, *, now, worker_id: str):
                 run.result_id = str(result.id)
                 run.save(update_fields=["result_id"])
     except IntegrityError:
-        return None  # another worker fired this period
+        logger.debug("%r for %s: fired by another worker", entry.name, period.isoformat())
+        return None
     if skipped:
         logger.warning(
             "Skipped %r for %s: found %s late, more than its grace of %s.",
