@@ -77,7 +77,7 @@ def test_after_downtime_skip_records_late_periods_and_says_so(task_queue, tick_f
     assert [run.is_skipped for run in fired] == [True, True, True, True, False]
     assert DBTaskResult.objects.count() == 2
     assert [run.result_id for run in fired if run.is_skipped] == [""] * 4
-    assert "Skipped 'wire'" in caplog.text
+    assert "Skipped 4 period(s) of 'wire'" in caplog.text
 
 
 @pytest.mark.django_db
@@ -128,4 +128,23 @@ def test_the_project_schedule_prunes_old_task_records(task_queue, settings):
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
     assert not DBTaskResult.objects.filter(pk=old.pk).exists()
     assert ScheduledRun.objects.get().period == long_ago + datetime.timedelta(minutes=1)
-    assert [entry.task for entry in periodic.SCHEDULE] == ["newsroom.tasks.prune_task_records"]
+    assert "newsroom.tasks.prune_task_records" in [entry.task for entry in periodic.SCHEDULE]
+
+
+@pytest.mark.django_db
+def test_every_minute_a_due_scheduled_change_moves_the_content_version_on():
+    """Without any reader asking, a story scheduled for now changes the content version."""
+    from newsroom.models import ContentVersion
+    from newsroom.tasks import notice_scheduled_changes
+
+    before = notice_scheduled_changes.call()
+    assert notice_scheduled_changes.call() == before  # nothing due
+    ContentVersion.objects.update(
+        next_change_at=datetime.datetime.now(UTC) - datetime.timedelta(seconds=1)
+    )
+    assert notice_scheduled_changes.call() == before + 1
+    assert notice_scheduled_changes.call() == before + 1
+    entry = next(
+        e for e in periodic.SCHEDULE if e.task == "newsroom.tasks.notice_scheduled_changes"
+    )
+    assert entry.when == Every(60)
