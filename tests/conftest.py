@@ -94,7 +94,8 @@ def task_queue(settings):
 def task_worker(task_queue, transactional_db, tmp_path):
     """Start real `manage.py worker` processes on the test database:
     ``task_worker("--schedule", "…", PROBE_FILE="…")`` returns the process (its log is
-    ``process.log``); every one still running is stopped at the end of the test.
+    ``process.log``); every one still running is stopped at the end of the test. Without
+    ``--schedule`` a worker fires no periodic job.
 
     Other processes must reach the database the test writes, committed: so PostgreSQL
     (pytest's SQLite database lives in this process's memory) and `transactional_db`."""
@@ -110,6 +111,9 @@ def task_worker(task_queue, transactional_db, tmp_path):
     started = []
 
     def start(*args, **env):
+        if "--schedule" not in args:
+            # The project's periodic jobs would add tasks of their own to what tests count.
+            args = (*args, "--schedule", "tests.task_probes.NO_SCHEDULE")
         log = tmp_path / f"worker-{len(started)}.log"
         process = start_worker(
             clean_env(

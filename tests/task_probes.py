@@ -57,3 +57,4 @@ def tick(context) -> None:
 
 # A schedule for tests: every second, so a test sees several periods in a few seconds.
 EVERY_SECOND = [Periodic("tick", "tests.task_probes.tick", Every(1))]
+NO_SCHEDULE = []
