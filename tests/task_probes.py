@@ -49,6 +49,14 @@ def hang_once(path: str) -> str:
     return "done"
 
 
+@task()
+def nap(path: str, seconds: float) -> str:
+    note(path, "started")
+    time.sleep(seconds)
+    note(path, "finished")
+    return "rested"
+
+
 @task(takes_context=True)
 def tick(context) -> None:
     """A periodic task: notes which queue result ran."""

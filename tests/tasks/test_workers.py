@@ -1,7 +1,7 @@
 """Real `manage.py worker` processes on PostgreSQL (the `task_worker` fixture): a schedule
 fired once per period by two workers, one of them killed and replaced on the way; a task
 whose worker is SIGKILLed mid-task failed as lost and run again; a failing task retried by
-the worker and then left for staff."""
+the worker and then left for staff; SIGTERM waits for the task in hand."""
 
 import signal
 
@@ -81,3 +81,15 @@ def test_a_worker_retries_a_failing_task_then_leaves_it_for_staff(task_worker, t
     assert FailedTask.objects.given_up().count() == 1
     assert lines(log) == ["failing"] * 3
     assert not DBTaskResult.objects.ready().exists()
+
+
+def test_sigterm_lets_the_worker_finish_the_task_in_hand(task_worker, tmp_path):
+    """What `docker stop` sends: the task finishes, then the worker exits."""
+    log = tmp_path / "nap"
+    worker = task_worker()
+    result = task_probes.nap.enqueue(str(log), 2)
+    wait_until(lambda: lines(log), timeout=30, what="the task starting", log=worker.log)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    assert lines(log) == ["started", "finished"]
+    assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
