@@ -58,6 +58,8 @@ format: $(DEV_STAMP)
 serve: $(STAMP)
 	@mkdir -p var
 	@test -f var/secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key
+	@echo "gunicorn never runs background tasks: start a worker beside it with"
+	@echo "  DEBUG=0 SECRET_KEY=\$$(cat var/secret-key) $(PY) manage.py worker"
 	DEBUG=0 SECRET_KEY=$$(cat var/secret-key) ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SERVE_MEDIA=1 \
 	  sh -c '$(PY) manage.py collectstatic --noinput -v0 && $(PY) manage.py migrate --noinput -v0 && \
