@@ -14,7 +14,7 @@ import socket
 import threading
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, router, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks import TaskResultStatus
@@ -49,15 +49,18 @@ def recover_lost_tasks() -> list[str]:
     ``db_worker``) are never judged."""
     from newsroom.models import WorkerHeartbeat
 
+    # From the primary: a replica's lag could make a live worker look silent.
+    primary = router.db_for_write(WorkerHeartbeat)
+    heartbeats = WorkerHeartbeat.objects.using(primary)
     silent = set(
-        WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - lost_after()).values_list(
+        heartbeats.filter(seen_at__lt=timezone.now() - lost_after()).values_list(
             "worker_id", flat=True
         )
     )
     if not silent:
         return []
     recovered = []
-    for candidate in DBTaskResult.objects.running().only("worker_ids"):
+    for candidate in DBTaskResult.objects.using(primary).running().only("worker_ids"):
         worker_id = candidate.worker_ids[-1] if candidate.worker_ids else None
         if worker_id not in silent:
             continue
@@ -80,9 +83,11 @@ def recover_lost_tasks() -> list[str]:
             recovered.append(str(result.pk))
     # Once their tasks are recovered, silent workers are forgotten.
     still_running = {
-        r.worker_ids[-1] for r in DBTaskResult.objects.running().only("worker_ids") if r.worker_ids
+        r.worker_ids[-1]
+        for r in DBTaskResult.objects.using(primary).running().only("worker_ids")
+        if r.worker_ids
     }
-    WorkerHeartbeat.objects.filter(worker_id__in=silent - still_running).delete()
+    heartbeats.filter(worker_id__in=silent - still_running).delete()
     return recovered
 
 
