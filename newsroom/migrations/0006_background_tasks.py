@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('django_tasks_database', '0021_conditional_partial_index_ordering'),
-        ('newsroom', '0004_two_step_reset'),
+        ('newsroom', '0005_replica_hold'),
         ("articles", "0002_sections_and_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
