@@ -115,7 +115,10 @@ class WebhookDeliveryAdmin(EditorsOnly, admin.ModelAdmin):
     def send_again(self, request, queryset):
         count = 0
         for delivery in queryset.exclude(status=DeliveryStatus.DELIVERED):
-            WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING)
+            # With all its attempts ahead of it, as the queue's own Retry does.
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=None
+            )
             enqueue_after_commit(webhooks.deliver, delivery.pk)
             count += 1
         self.message_user(request, f"{count} deliveries sent again.")

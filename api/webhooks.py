@@ -8,6 +8,10 @@ Signature (the way Stripe and GitHub sign theirs): the header
 A receiver recomputes the HMAC over the timestamp and the raw body, compares in constant
 time, and refuses a timestamp older than a few minutes (a replayed delivery).
 
+Retries are the queue's (newsroom/background.py): a delivery that fails raises, and the
+task runs again after TASKS_RETRY_SECONDS, then four times longer each time, TASKS_ATTEMPTS
+times in all; then it waits in the admin's Failed tasks, and the delivery log says FAILED.
+
 Addresses: an endpoint's host is resolved and every address it resolves to must be a
 public one (not loopback, private, link-local, shared, reserved or multicast), when the
 editor saves it and again at each delivery, and the connection goes to the address that
@@ -16,7 +20,6 @@ nothing inside. Redirects are not followed. WEBHOOK_ALLOW_PRIVATE_ADDRESSES lift
 rule (development, tests with a receiver on 127.0.0.1).
 """
 
-import datetime
 import hashlib
 import hmac
 import http.client
@@ -29,20 +32,17 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 
 from api.models import DeliveryStatus, WebhookDelivery
+from newsroom import background
 
 SIGNATURE_HEADER = "Newsroom-Signature"
-MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10
-# After attempt n (1-based) the next one waits BACKOFF[n - 1]: about a day in all.
-BACKOFF = (
-    datetime.timedelta(minutes=1),
-    datetime.timedelta(minutes=5),
-    datetime.timedelta(minutes=30),
-    datetime.timedelta(hours=2),
-    datetime.timedelta(hours=12),
-)
+
+
+class DeliveryFailed(Exception):
+    """The receiver could not be reached or did not answer 2xx: the queue retries."""
 
 
 class RefusedDestination(ValueError):
@@ -158,9 +158,8 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 @task()
 def deliver(delivery_id: int) -> str:
-    """Send one delivery; on failure, enqueue the next attempt after its back-off (with a
-    backend that can defer work; the immediate backend of development cannot, and the
-    delivery stays in the log as failed, to be retried from the admin)."""
+    """Send one delivery and log the attempt; raise DeliveryFailed when it did not get
+    through, so the queue runs it again after its back-off."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status == DeliveryStatus.DELIVERED:
         return "nothing to do"
@@ -188,18 +187,19 @@ def deliver(delivery_id: int) -> str:
     if not delivery.error:
         delivery.status = DeliveryStatus.DELIVERED
         delivery.next_attempt_at = None
+    elif _will_retry(delivery.attempts):
+        delivery.status = DeliveryStatus.RETRYING
+        delivery.next_attempt_at = now + background.retry_delay(delivery.attempts)
     else:
-        _schedule_retry(delivery, now)
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
     delivery.save()
+    if delivery.error:
+        raise DeliveryFailed(delivery.error)
     return delivery.status
 
 
-def _schedule_retry(delivery: WebhookDelivery, now: datetime.datetime) -> None:
-    can_defer = deliver.get_backend().supports_defer
-    if delivery.attempts >= MAX_ATTEMPTS or not can_defer:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.next_attempt_at = None
-        return
-    delivery.status = DeliveryStatus.RETRYING
-    delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
-    deliver.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+def _will_retry(attempts: int) -> bool:
+    """Whether the queue runs a failed task again (only the database queue retries; the
+    immediate backend of development and tests runs each task once)."""
+    return isinstance(deliver.get_backend(), DatabaseBackend) and attempts < settings.TASKS_ATTEMPTS
