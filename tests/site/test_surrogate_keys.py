@@ -313,6 +313,10 @@ NOT_SHOWN = {
     "newsroom.ContentVersion": "the page cache's own bookkeeping",
     "newsroom.RateLimitCounter": "sign-in throttling",
     "newsroom.ReplicaHold": "the wait for replicas before caches hear of a change",
+    "newsroom.TaskAttempt": "the task queue's bookkeeping",
+    "newsroom.FailedTask": "the task queue's bookkeeping (the admin's Failed tasks)",
+    "newsroom.ScheduledRun": "the task queue's bookkeeping",
+    "newsroom.WorkerHeartbeat": "the task queue's bookkeeping",
     "newsroom.TwoStepReset": "sign-in",
     "taggit.TaggedItem": "taggit's generic links; ours are articles.TaggedArticle",
 }
