@@ -75,3 +75,25 @@ def editor_client(client, editor):
 @pytest.fixture
 def groups(db):
     return {group.name: group for group in Group.objects.all()}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server on a loopback port, for the whole run (tests/s3.py)."""
+    from tests import s3
+
+    server, endpoint = s3.start_moto()
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_bucket(settings, s3_endpoint):
+    """Media stored in a fresh bucket on the S3 endpoint, as with MEDIA_STORAGE=s3."""
+    from tests import s3
+
+    bucket = s3.Bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket.storage()}
+    settings.MEDIA_URL = bucket.media_url
+    return bucket
