@@ -20,7 +20,9 @@ def clean_env(**overrides: str) -> dict[str, str]:
     names = {
         "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
         "REDIS_URL", "MEDIA_ROOT", "STATIC_ROOT", "TIME_ZONE", "SITE_URL", "SITE_NAME",
-        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS",
+        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS", "MEDIA_STORAGE",
+        "MEDIA_URL", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY", "S3_DEFAULT_ACL", "S3_SIGNED_URLS", "S3_URL_EXPIRY", "S3_TIMEOUT",
     }  # fmt: skip
     # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests only (tests/e2e/conftest.py).
     names.add("DJANGO_ALLOW_ASYNC_UNSAFE")
