@@ -309,6 +309,17 @@ elif MEDIA_STORAGE == "s3":
             f"MEDIA_URL must be an absolute http(s) address with S3, not {MEDIA_URL!r}."
         )
     MEDIA_URL = MEDIA_URL.rstrip("/") + "/"
+    _signed = env_bool("S3_SIGNED_URLS", default=False)
+    _expiry = env_int("S3_URL_EXPIRY", 3600, minimum=60)
+    # A page keeps the URLs it was rendered with for as long as it is cached, here and by
+    # browsers and CDNs: a signed URL must outlive every such copy.
+    _page_lifetime = PAGE_CACHE_SECONDS + PAGE_CACHE_STALE_SECONDS + HTTP_CACHE_SECONDS
+    if _signed and _expiry <= _page_lifetime:
+        raise ConfigError(
+            f"S3_URL_EXPIRY ({_expiry} s) must be longer than a cached page lives "
+            f"(PAGE_CACHE_SECONDS + PAGE_CACHE_STALE_SECONDS + HTTP_CACHE_SECONDS = "
+            f"{_page_lifetime} s), or pages would show expired photo addresses."
+        )
     _media_storage = s3_storage(
         bucket=_bucket,
         endpoint=_endpoint,
@@ -318,8 +329,8 @@ elif MEDIA_STORAGE == "s3":
         access_key=env_str("S3_ACCESS_KEY_ID"),
         secret_key=env_str("S3_SECRET_ACCESS_KEY"),
         acl=env_str("S3_DEFAULT_ACL"),  # e.g. public-read, where no bucket policy does it
-        signed=env_bool("S3_SIGNED_URLS", default=False),
-        expiry=env_int("S3_URL_EXPIRY", 3600, minimum=60),
+        signed=_signed,
+        expiry=_expiry,
         timeout=env_int("S3_TIMEOUT", 5, minimum=1),
     )
 else:
