@@ -157,3 +157,20 @@ def test_the_local_storage_writes_under_a_temporary_name_and_renames(settings):
 def test_check_writable_fails_on_an_unwritable_folder(unwritable_media):
     with pytest.raises(OSError):
         storage.check_writable(default_storage)
+
+
+def test_deleting_photos_in_bulk_deletes_their_files(
+    editor_client, settings, django_capture_on_commit_callbacks
+):
+    upload(editor_client, jpeg_bytes((900, 600), colour=(20, 40, 60)))
+    upload(editor_client, jpeg_bytes((900, 600), colour=(220, 40, 60)), save_anyway="on")
+    assert Photo.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:articles_photo_changelist"),
+            {"action": "delete_selected", "post": "yes",
+             "_selected_action": [str(pk) for pk in Photo.objects.values_list("pk", flat=True)]},
+        )  # fmt: skip
+    assert response.status_code == 302
+    assert not Photo.objects.exists()
+    assert everything_under(settings.MEDIA_ROOT) == []
