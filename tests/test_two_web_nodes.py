@@ -46,7 +46,8 @@ class Node:
     log: Path
 
     def wait(self) -> None:
-        wait_for_http(f"{self.base}/healthz", process=self.process, log=self.log)
+        # Generous: two nodes boot side by side on a CI machine that runs other tests too.
+        wait_for_http(f"{self.base}/healthz", process=self.process, log=self.log, timeout=120)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -75,13 +76,13 @@ def csrf_token(html: str) -> str:
 
 def signed_in(base: str, username: str) -> requests.Session:
     session = requests.Session()
-    page = session.get(f"{base}/admin/login/", timeout=10)
+    page = session.get(f"{base}/admin/login/", timeout=60)
     response = session.post(
         f"{base}/admin/login/",
         data={"username": username, "password": "pw", "csrfmiddlewaretoken": csrf_token(page.text),
               "next": "/admin/"},
         headers={"Referer": f"{base}/admin/login/"},
-        timeout=10,
+        timeout=60,
     )  # fmt: skip
     assert response.url == f"{base}/admin/", response.text[:500]
     return session
@@ -104,6 +105,7 @@ def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(tmp_path, settings, 
             SESSION_COOKIE_SECURE="0",
             CSRF_COOKIE_SECURE="0",
             GUNICORN_WORKERS="1",
+            GUNICORN_TIMEOUT="120",  # a loaded CI machine, not the code, would hit 30 s
             GUNICORN_ACCESSLOG="",
             MEDIA_STORAGE="s3",
             S3_ENDPOINT_URL=s3_endpoint,
@@ -120,7 +122,7 @@ def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(tmp_path, settings, 
             for node in nodes:  # started together, they boot side by side
                 node.wait()
             desk = signed_in(base_a, editor.username)
-            form = desk.get(f"{base_a}/admin/articles/photo/add/", timeout=10)
+            form = desk.get(f"{base_a}/admin/articles/photo/add/", timeout=60)
             response = desk.post(
                 f"{base_a}/admin/articles/photo/add/",
                 data={"csrfmiddlewaretoken": csrf_token(form.text), "alt_text": "Boats at dawn",
@@ -134,7 +136,7 @@ def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(tmp_path, settings, 
             photo = Photo.objects.get()
             article = make_article("Boats return to the harbour", lead_photo=photo)
 
-            page = requests.get(f"{base_b}{article.get_absolute_url()}", timeout=10)
+            page = requests.get(f"{base_b}{article.get_absolute_url()}", timeout=60)
             assert page.status_code == 200
             srcset = unescape(
                 re.search(r'<source type="image/webp" srcset="([^"]+)"', page.text)[1]
@@ -142,10 +144,11 @@ def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(tmp_path, settings, 
             urls = [candidate.strip().split(" ")[0] for candidate in srcset.split(",")]
             assert urls and all(url.startswith(bucket.media_url) for url in urls)
             for url in urls:
-                answer = requests.get(url, timeout=10)
+                answer = requests.get(url, timeout=60)
                 assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/webp"
         finally:
             for node in nodes:
                 node.stop()
+                print(f"--- {node.log}\n{node.log.read_text()}")  # shown when the test fails
     # Nothing was written to either node's own disk.
     assert [p for p in tmp_path.glob("node-*/media/**/*") if p.is_file()] == []
