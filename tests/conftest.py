@@ -78,11 +78,11 @@ def groups(db):
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint():
+def s3_endpoint(tmp_path_factory):
     """moto's S3 server on a loopback port, for the whole run (tests/s3.py)."""
     from tests import s3
 
-    server, endpoint = s3.start_moto()
+    server, endpoint = s3.start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     yield endpoint
     server.terminate()
     server.wait(timeout=10)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 
@@ -21,17 +22,18 @@ ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 
 
-def start_moto() -> tuple[subprocess.Popen, str]:
+def start_moto(log: Path) -> tuple[subprocess.Popen, str]:
+    """moto's server, logging to a file: it writes a line a request, and a pipe nobody
+    reads would fill up and stop it in the middle of a long run."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         env=clean_env(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=log.open("w"),
     )
     endpoint = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{endpoint}/moto-api/", process=server)
+    wait_for_http(f"{endpoint}/moto-api/", process=server, log=log)
     return server, endpoint
 
 

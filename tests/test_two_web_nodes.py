@@ -10,13 +10,16 @@ import secrets
 import subprocess
 from dataclasses import dataclass
 from html import unescape
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 import requests
+from django.apps import apps
 from django.db import connection
 
 from articles.models import Photo
+from newsroom.models import ContentVersion
 from tests import s3
 from tests.factories import jpeg_bytes, make_agency, make_article, make_user
 from tests.services import redis_server
@@ -88,7 +91,17 @@ def signed_in(base: str, username: str) -> requests.Session:
     return session
 
 
-def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(tmp_path, settings, s3_endpoint):
+@pytest.fixture
+def reference_data(transactional_db):
+    """What the data migrations create (sections, roles), back after an earlier
+    transactional test's flush."""
+    import_module("articles.migrations.0002_sections_and_roles").seed(apps)
+    ContentVersion.objects.get_or_create(pk=1)
+
+
+def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(
+    tmp_path, settings, s3_endpoint, reference_data
+):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the nodes'
     editor = make_user("editor", "Editor")
     agency = make_agency("AP", photo_credit="AP Photo")
