@@ -241,3 +241,18 @@ def _signed_at(url: str) -> str:
 def admin_client_for_authors(client, editor):
     client.force_login(editor)
     return client
+
+
+def test_copying_explains_what_stops_it(editor_client, settings, s3_endpoint):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="There is no media folder at"):
+        call_command("copy_media_to_storage", stdout=io.StringIO())
+    upload(editor_client, jpeg_bytes((600, 400)))
+    with pytest.raises(CommandError, match="media storage is this folder itself"):
+        call_command("copy_media_to_storage", stdout=io.StringIO())
+    bucket = s3.Bucket(s3_endpoint)
+    dead = f"http://127.0.0.1:{s3.free_port()}"
+    settings.STORAGES = {**settings.STORAGES, "default": bucket.storage(endpoint=dead)}
+    with pytest.raises(CommandError, match="Could not copy photos/.*run the command again"):
+        call_command("copy_media_to_storage", stdout=io.StringIO())
