@@ -12,9 +12,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.support import ROOT, VENV_BIN, clean_env, free_port, manage, wait_for_http
@@ -213,3 +216,41 @@ class Node:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class StandInBackend(BaseHTTPRequestHandler):
+    """A web node whose pages say which surrogate keys they show (`?keys=a+b`) and the
+    content version they read when their rendering began (`?slow=1` takes a second)."""
+
+    version = 1
+
+    def do_GET(self):
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        seen = StandInBackend.version
+        if "slow" in query:
+            time.sleep(1)
+        body = f"{self.path} version {seen}".encode()
+        self.send_response(200)
+        self.send_header("Cache-Control", "public, max-age=60, s-maxage=60")
+        if "keys" in query:
+            self.send_header("Surrogate-Key", query["keys"][0])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def stand_in_front(tmp_path: Path):
+    """Varnish in front of a StandInBackend, for tests of purging itself."""
+    StandInBackend.version = 1
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandInBackend)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with Varnish(tmp_path / "stand-in", [f"127.0.0.1:{server.server_address[1]}"]) as front:
+            yield front
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -24,7 +24,7 @@ sub vcl_recv {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
         }
-        if (!req.http.xkey-purge) {
+        if (req.http.xkey-purge !~ "[^ ,]") {
             return (synth(400, "PURGE needs an xkey-purge header"));
         }
         # Remember when the last purge came (on Varnish's own clock): a fetch that began

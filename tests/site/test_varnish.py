@@ -11,7 +11,6 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -257,46 +256,26 @@ def test_slow_clients_do_not_stall_readers(site, front):
     assert max(seconds for _, seconds in timings) < 1.0
 
 
-class SlowBackend(BaseHTTPRequestHandler):
-    """A web node whose page takes 1 s: the version it reads is the one at its start."""
-
-    version = 1
-
-    def do_GET(self):
-        seen = SlowBackend.version
-        if self.path != "/healthz":
-            time.sleep(1)
-        body = f"version {seen}".encode()
-        self.send_response(200)
-        self.send_header("Cache-Control", "public, max-age=60, s-maxage=60")
-        self.send_header("Surrogate-Key", "story-1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+@pytest.fixture
+def stand_in(tmp_path):
+    with proxy.stand_in_front(tmp_path) as front:
+        yield front
 
 
-def test_a_page_fetched_across_a_purge_is_not_kept(tmp_path):
+def test_a_page_fetched_across_a_purge_is_not_kept(stand_in):
     """A fetch that began before a change committed can carry the old content; arriving
     after the purge, it must not become the cached copy."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowBackend)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        address = f"127.0.0.1:{server.server_address[1]}"
-        with proxy.Varnish(tmp_path / "race", [address]) as front:
-            with ThreadPoolExecutor(1) as pool:
-                early = pool.submit(get, front.base + "/page")
-                time.sleep(0.3)  # the fetch has begun and read version 1
-                SlowBackend.version = 2  # the change commits…
-                assert proxy.purge(front.base, "story-1")[0] == 200  # …and is purged
-                assert early.result()[3] == b"version 1"  # asked before the purge: fine
-            status, cache, _, body = get(front.base + "/page")
-            assert (cache, body) == ("MISS", b"version 2")
-            assert get(front.base + "/page")[1:4:2] == ("HIT", b"version 2")
-    finally:
-        server.shutdown()
+    url = stand_in.base + "/page?keys=story-1&slow=1"
+    with ThreadPoolExecutor(1) as pool:
+        early = pool.submit(get, url)
+        time.sleep(0.3)  # the fetch has begun and read version 1
+        proxy.StandInBackend.version = 2  # the change commits…
+        assert proxy.purge(stand_in.base, "story-1")[0] == 200  # …and is purged
+        assert b"version 1" in early.result()[3]  # asked before the purge: fine
+    status, cache, _, body = get(url)
+    assert (cache, body.endswith(b"version 2")) == ("MISS", True)
+    status, cache, _, body = get(url)
+    assert (cache, body.endswith(b"version 2")) == ("HIT", True)
 
 
 def wait_until(condition, timeout: float = 10.0) -> None:
