@@ -219,10 +219,13 @@ class Node:
 
 
 class StandInBackend(BaseHTTPRequestHandler):
-    """A web node whose pages say which surrogate keys they show (`?keys=a+b`) and the
-    content version they read when their rendering began (`?slow=1` takes a second)."""
+    """A web node whose pages say which surrogate keys they show (`?keys=a+b`), how long
+    shared caches may keep them (`?ttl=60`), and the content version they read when their
+    rendering began (`?slow=1` takes a second). While `failing`, everything answers 503, as
+    a node does when the database is down."""
 
     version = 1
+    failing = False
 
     def do_GET(self):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
@@ -230,8 +233,9 @@ class StandInBackend(BaseHTTPRequestHandler):
         if "slow" in query:
             time.sleep(1)
         body = f"{self.path} version {seen}".encode()
-        self.send_response(200)
-        self.send_header("Cache-Control", "public, max-age=60, s-maxage=60")
+        self.send_response(503 if StandInBackend.failing else 200)
+        ttl = query.get("ttl", ["60"])[0]
+        self.send_header("Cache-Control", f"public, max-age={ttl}, s-maxage={ttl}")
         if "keys" in query:
             self.send_header("Surrogate-Key", query["keys"][0])
         self.send_header("Content-Length", str(len(body)))
@@ -245,7 +249,7 @@ class StandInBackend(BaseHTTPRequestHandler):
 @contextmanager
 def stand_in_front(tmp_path: Path):
     """Varnish in front of a StandInBackend, for tests of purging itself."""
-    StandInBackend.version = 1
+    StandInBackend.version, StandInBackend.failing = 1, False
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandInBackend)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

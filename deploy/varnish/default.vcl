@@ -74,9 +74,13 @@ sub vcl_recv {
 
     # While a web node is healthy, an expired copy is served for at most 10 s while it is
     # refetched in the background (stale-while-revalidate), so a page's expiry never makes
-    # its readers wait and expiries never pile up. When every node is sick, the whole
-    # grace below applies: readers keep the pages the front holds for the outage.
-    if (std.healthy(req.backend_hint)) {
+    # its readers wait and expiries never pile up. When every node is sick, or a node just
+    # failed to render the page (vcl_synth), the whole grace below applies: readers keep
+    # the pages the front holds for the outage.
+    if (req.restarts == 0) {
+        unset req.http.X-Grace-Only;
+    }
+    if (std.healthy(req.backend_hint) && !req.http.X-Grace-Only) {
         set req.grace = 10s;
     }
     return (hash);
@@ -108,9 +112,11 @@ sub vcl_backend_response {
     if (bereq.uncacheable) {
         return (deliver);  # a pass: nothing to decide
     }
-    # A background refresh that failed (a node answering 5xx as the database goes down):
-    # keep serving the copy we have rather than replacing it with the error.
-    if (beresp.status >= 500 && bereq.is_bgfetch) {
+    # A node that fails to render a readers' page (the database just went down and the
+    # probes have not noticed yet): keep the copy we have rather than replacing it with
+    # the error. A background refresh just stops; a reader who was waiting goes through
+    # vcl_synth, which looks again for an old copy.
+    if (beresp.status >= 500) {
         return (abandon);
     }
     # Only what the application explicitly lets shared caches keep: no Cache-Control (an
@@ -164,5 +170,22 @@ sub vcl_deliver {
 sub vcl_synth {
     if (req.method == "PURGE") {
         set resp.http.X-Purged = req.http.n-gone;
+        return (deliver);
+    }
+    # No node could render the page (the fetch was abandoned above, or no node answered):
+    # look once more, this time accepting any old copy. A page never cached gets the 503.
+    if (resp.status == 503 && req.restarts == 0 && req.method ~ "^(GET|HEAD)$") {
+        set req.http.X-Grace-Only = "1";
+        return (restart);
+    }
+    if (resp.status == 503) {
+        set resp.http.Retry-After = "5";
+        set resp.http.Cache-Control = "no-store";
+        set resp.http.Content-Type = "text/html; charset=utf-8";
+        set resp.body = {"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Briefly unavailable</title></head>
+<body><h1>This page is briefly unavailable</h1><p>Please try again in a few seconds.</p></body>
+</html>
+"};
     }
 }

@@ -278,6 +278,22 @@ def test_a_page_fetched_across_a_purge_is_not_kept(stand_in):
     assert (cache, body.endswith(b"version 2")) == ("HIT", True)
 
 
+def test_a_node_failing_to_render_does_not_replace_the_cached_copy(stand_in):
+    """The database has just gone down and the probes have not noticed yet: the node
+    answers 503, and readers keep getting the copy the front holds."""
+    url = stand_in.base + "/page?ttl=1"
+    status, cache, _, page = get(url)
+    assert (status, cache) == (200, "MISS")
+    time.sleep(1.3)  # expired: the next reader gets it while it is refreshed
+    proxy.StandInBackend.failing = True
+    for _ in range(3):
+        status, cache, _, body = get(url)
+        assert (status, cache, body) == (200, "STALE", page)
+        time.sleep(0.2)  # the refresh has failed by now; the copy is still there
+    status, _, headers, _ = get(stand_in.base + "/never-cached")
+    assert (status, headers["Retry-After"]) == (503, "5")
+
+
 def wait_until(condition, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
