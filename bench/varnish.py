@@ -306,6 +306,7 @@ def static(args, log) -> None:
             before = stack.varnish.stats()
             through_varnish = wrk(stack.base, paths, args.seconds)
             ratio = stack.hit_ratio_since(before)
+        folder.chmod(0o755)  # nginx's workers run unprivileged
         port = free_port()
         conf = folder / "nginx.conf"
         conf.write_text(NGINX_CONF.format(folder=folder, port=port))
@@ -390,7 +391,7 @@ def slow_clients(args, log) -> None:
             paths = found["urls"]
             warm(stack.base, paths)
             wrk(stack.base, paths, args.warmup)
-            normal = wrk(stack.base, paths, args.slow_seconds)
+            before = wrk(stack.base, paths, args.slow_seconds)
 
             def measured():
                 # /healthz is passed to a web node every time: gunicorn must stay free.
@@ -421,12 +422,15 @@ def slow_clients(args, log) -> None:
                 prober.join()
                 return summary(health)
 
+            # The machine is shared: normal traffic measured before and after, and the
+            # attacked run compared with their mean.
+            after = wrk(stack.base, paths, args.slow_seconds)
             direct_health, _ = under_slow_clients(node.port, 10, direct, args.slow_clients)
+    normal = statistics.mean([before["requests_per_second"], after["requests_per_second"]])
     emit({"scenario": "slow-clients", "slow_connections": args.slow_clients,
           "seconds": args.slow_seconds, "connections": CONNECTIONS,
-          "normal": normal, "with_slow_clients": attacked,
-          "throughput_share": round(attacked["requests_per_second"]
-                                    / normal["requests_per_second"], 3),
+          "normal_before": before, "with_slow_clients": attacked, "normal_after": after,
+          "throughput_share": round(attacked["requests_per_second"] / normal, 3),
           "healthz_through_varnish": health, "slow_client_connections": counts,
           "healthz_direct_to_gunicorn_10s": direct_health,
           "load_average": load_average()}, log)  # fmt: skip

@@ -7,6 +7,7 @@ installed; CI installs both (.ci/run)."""
 import glob
 import http.client
 import json
+import os
 import secrets
 import shutil
 import socket
@@ -68,6 +69,8 @@ class Varnish:
             VARNISH_LISTEN=f"127.0.0.1:{self.port}",
             VARNISH_STORAGE=storage,
             VARNISH_WORKDIR=str(self.workdir),
+            # varnishd lives in /usr/sbin, which a user's PATH may lack.
+            PATH=f"{os.environ.get('PATH', '')}:/usr/sbin:/usr/local/sbin",
         )
         self.params = params
         self.process: subprocess.Popen | None = None
