@@ -162,9 +162,80 @@ def test_a_draft_shown_by_preview_link_is_never_kept_by_the_proxy(site, front):
 
 def test_surrogate_keys_stay_between_the_application_and_the_proxy(site, node, front):
     for path in ("/", site.stories[0], "/feed/"):
+        assert "all" in keys_of(node, path)  # the node names them to its proxy…
         _, _, headers, _ = get(front.base + path)
-        assert "Surrogate-Key" not in headers and "xkey" not in headers
+        assert "Surrogate-Key" not in headers and "xkey" not in headers  # …who keeps them
         assert "X-Fetch-Started" not in headers
+
+
+def keys_of(node, path: str) -> set[str]:
+    """The surrogate keys a web node gives a page (this test talks to it from 127.0.0.1,
+    one of TRUSTED_PROXIES, so it sees them as Varnish does)."""
+    _, headers, _ = fetch(f"http://{node.address}{path}")
+    return set(headers["Surrogate-Key"].split())
+
+
+def test_a_change_purges_exactly_the_pages_that_show_it(site, node, front):
+    """A correction, through the service, as the desk makes it: its keys go through the
+    task queue to Varnish (CACHE_PROXIES); the pages that show the story are fetched again,
+    every other page is still a hit."""
+    story, other = site.run(
+        "a = factories.make_article('Corrected story', slug='corrected-story', tags=['alpha'])\n"
+        "b = factories.make_article('Untouched story', slug='untouched-story', tags=['beta'])\n"
+        "result = [a.get_absolute_url(), b.get_absolute_url()]"
+    )
+    pages = [story, other, "/", "/tags/alpha/", "/tags/beta/", "/corrections/", "/feed/"]
+    shown = {path: keys_of(node, path) for path in pages}
+    for path in pages:  # a fresh copy of each (an older one may be refreshing)
+        wait_until(lambda path=path: get(front.base + path)[1] == "HIT")
+
+    changed = site.run(
+        "from articles import services\n"
+        "from articles.models import Article\n"
+        "from newsroom.invalidation import keys_changed\n"
+        "sent = []\n"
+        "keys_changed.connect(lambda sender, keys, **kw: sent.append(sorted(keys)), weak=False)\n"
+        "editor = factories.make_user('desk', 'Editor')\n"
+        "story = Article.objects.get(slug='corrected-story')\n"
+        "services.add_correction(story, by=editor, text='The vote was on Tuesday.')\n"
+        "result = sent",
+        CACHE_PROXIES=front.base,
+    )
+    assert len(changed) == 1
+    keys = set(changed[0])
+    for path in pages:
+        status, cache, _, body = get(front.base + path)
+        # Purged: fetched again. Not purged: the copy is still there (expired by now,
+        # TTL being 2 s here, so served while it is refreshed).
+        expected = {"MISS"} if shown[path] & keys else {"HIT", "STALE"}
+        assert (path, status, cache in expected) == (path, 200, True), cache
+    assert {p for p in pages if shown[p] & keys} >= {story, "/corrections/"}
+    # (The other story's page lists the corrected one among its related stories.)
+    assert {p for p in pages if not shown[p] & keys} >= {"/tags/beta/"}
+    assert b"The vote was on Tuesday." in get(front.base + story)[3]
+
+
+def test_an_unpublished_story_is_gone_from_the_front_at_once(site, node, front):
+    path = site.run(
+        "a = factories.make_article('Withdrawn story', slug='withdrawn-story', tags=['gamma'])\n"
+        "result = a.get_absolute_url()"
+    )
+    for url in (path, "/tags/gamma/"):
+        get(front.base + url)
+        status, cache, _, body = get(front.base + url)
+        assert (status, cache) == (200, "HIT") and b"Withdrawn story" in body
+    site.run(
+        "from articles import services\n"
+        "from articles.models import Article\n"
+        "editor = factories.make_user('desk2', 'Editor')\n"
+        "services.unpublish(Article.objects.get(slug='withdrawn-story'), by=editor)\n"
+        "result = None",
+        CACHE_PROXIES=front.base,
+    )
+    status, _, _, body = get(front.base + path)
+    assert status in (404, 410) and b"Withdrawn story" not in body
+    status, _, _, body = get(front.base + "/tags/gamma/")
+    assert b"Withdrawn story" not in body
 
 
 def test_purge_is_refused_from_an_address_outside_the_acl(front):
