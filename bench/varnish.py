@@ -545,6 +545,7 @@ def breaking_news(args, log) -> None:
           "seconds": args.news_seconds, "connections": CONNECTIONS, "wrk": load, **ratio,
           "changes": len(changes), "checked_responses": len(checks),
           "stale_responses": len(stale), "stale_examples": stale[:5],
+          "checked_errors": sum(1 for c in checks if c["status"] != 200),
           "purges": len(purge_times),
           "purge_failures": sum(1 for c in changes for p in c["purges"]
                                 if "SUCCESSFUL" not in p["status"]),
@@ -576,8 +577,9 @@ def check_change(stack: Stack, change: dict, checks: list, stop: threading.Event
             new_missing = change["marker"] in truth[path] and change["marker"] not in text
             old_left = (change["old"] and change["old"] not in truth[path]
                         and change["old"] in text)  # fmt: skip
+            # An error page is not stale content: counted apart.
             checks.append({"change": change["n"], "path": path, "status": status,
-                           "stale": bool(new_missing or old_left)})  # fmt: skip
+                           "stale": status == 200 and bool(new_missing or old_left)})  # fmt: skip
         time.sleep(0.5)
 
 

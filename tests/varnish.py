@@ -114,13 +114,13 @@ class Varnish:
         return {name: c["value"] for name, c in counters.items() if isinstance(c, dict)}
 
     def healthy(self, backend: str) -> bool:
-        """What the probe thinks of a web node ("web1"): at least 2 of its last 3 probes
+        """What the probe thinks of a web node ("web1"): at least 3 of its last 5 probes
         answered (the probe's .window and .threshold in run.sh)."""
         happy = next(
             value for name, value in self.stats().items()
             if name.startswith("VBE.") and name.endswith(f".{backend}.happy")
         )  # fmt: skip
-        return bin(happy & 0b111).count("1") >= 2
+        return bin(happy & 0b11111).count("1") >= 3
 
     def backend_requests(self) -> dict[str, int]:
         """Requests sent to each web node so far ("web1": n, …)."""

@@ -138,8 +138,16 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
-    # beresp.ttl came from s-maxage (or max-age). Keep copies a day past it for outages;
-    # vcl_recv limits that to 10 s while a web node is healthy.
+    # beresp.ttl came from s-maxage (or max-age), meant for caches nobody purges. The
+    # application gives the proxies it purges (CACHE_PROXIES) a longer lifetime in
+    # Surrogate-Control, bounded by the next scheduled change: keep it that long.
+    if (beresp.http.Surrogate-Control ~ "max-age=[0-9]+") {
+        set beresp.ttl = std.duration(
+            regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1s"), beresp.ttl);
+    }
+    unset beresp.http.Surrogate-Control;
+    # Keep copies a day past their lifetime for outages; vcl_recv limits that to 10 s while
+    # a web node is healthy.
     set beresp.grace = 24h;
     # Pages are stored compressed and unpacked for the rare client that takes no gzip.
     if (beresp.http.Content-Type ~ "^(text/|application/(rss\+xml|atom\+xml|xml|json))") {
@@ -152,6 +160,7 @@ sub vcl_deliver {
     # What the proxy indexes is its business, not the reader's.
     unset resp.http.xkey;
     unset resp.http.Surrogate-Key;
+    unset resp.http.Surrogate-Control;
     unset resp.http.X-Fetch-Started;
     unset resp.http.Via;
     unset resp.http.X-Varnish;

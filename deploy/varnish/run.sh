@@ -29,10 +29,11 @@ chmod 755 "$workdir" "$generated"
     # rotation, and once every node has, readers get cached copies (grace).
     echo "    .request = \"GET /healthz HTTP/1.1\" \"Host: ${VARNISH_PROBE_HOST:-localhost}\" \"Connection: close\" \"User-Agent: varnish-probe\";"
     echo "    .interval = ${VARNISH_PROBE_INTERVAL:-2s};"
-    echo "    .timeout = 1s;"
-    echo "    .window = 3;"
-    echo "    .threshold = 2;"
-    echo "    .initial = 2;"
+    # Generous: a node that is only slow under load must not leave the rotation.
+    echo "    .timeout = 2s;"
+    echo "    .window = 5;"
+    echo "    .threshold = 3;"
+    echo "    .initial = 3;"
     echo "}"
     n=0
     for backend in $backends; do

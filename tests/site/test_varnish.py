@@ -238,6 +238,24 @@ def test_an_unpublished_story_is_gone_from_the_front_at_once(site, node, front):
     assert b"Withdrawn story" not in body
 
 
+def test_the_proxy_keeps_pages_for_as_long_as_the_application_says_purged_proxies_may(
+    site, tmp_path
+):
+    """Browsers and CDNs get s-maxage=2 here; Varnish, purged by every change, keeps the
+    page for Surrogate-Control's minute, and nobody downstream sees that header."""
+    with (
+        site.node(CACHE_PROXIES="http://127.0.0.1:9", PROXY_CACHE_SECONDS="60") as node,
+        proxy.Varnish(tmp_path / "long", [node.address]) as front,
+    ):
+        url = front.base + site.stories[2]
+        status, cache, headers, _ = get(url)
+        assert (status, cache) == (200, "MISS")
+        assert f"s-maxage={TTL}" in headers["Cache-Control"]
+        assert "Surrogate-Control" not in headers
+        time.sleep(TTL + 0.5)
+        assert get(url)[1] == "HIT"
+
+
 def test_purge_is_refused_from_an_address_outside_the_acl(front):
     refused = proxy.purge(front.base, "front", source="127.0.0.2")
     assert refused == (403, "")
