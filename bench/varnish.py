@@ -376,6 +376,7 @@ def summary(samples: list) -> dict:
     return {
         "requests": len(samples),
         "non_200": sum(1 for status, _ in samples if status != 200),
+        "statuses": sorted({status for status, _ in samples}),
         "p50_ms": round(statistics.median(timings) * 1000, 1) if timings else None,
         "max_ms": round(timings[-1] * 1000, 1) if timings else None,
     }
