@@ -293,32 +293,14 @@ def public_cache_control(state: State | None) -> str:
     return f"public, max-age={max_age}, s-maxage={max_age}, stale-while-revalidate={stale}"
 
 
-def surrogate_control(state: State | None) -> str | None:
-    """How long the proxies we purge (CACHE_PROXIES, newsroom/purge.py) may keep a page:
-    far longer than browsers and CDNs, since every change purges what it affects, but never
-    past the next scheduled change (nobody purges for that). Varnish reads it and strips it
-    (deploy/varnish/default.vcl); None when no proxy is purged."""
-    if not settings.CACHE_PROXIES:
-        return None
-    seconds = settings.PROXY_CACHE_SECONDS
-    if state is not None:
-        remaining = seconds_until_next_change(state)
-        if remaining is not None:
-            seconds = min(seconds, int(remaining))
-    return f"max-age={seconds}"
-
-
 def served_headers(entry: Entry, state: State, hit: str) -> list[tuple[str, str]]:
     """What a page served from the cache carries besides its own stored headers."""
-    headers = [
+    return [
         ("ETag", entry.etag),
         ("Last-Modified", http_date(entry.rendered_at)),
         ("X-Page-Cache", hit),
         ("Cache-Control", public_cache_control(state)),
     ]
-    if proxy := surrogate_control(state):
-        headers.append(("Surrogate-Control", proxy))
-    return headers
 
 
 def _vary(response) -> tuple[str, ...]:
@@ -439,7 +421,5 @@ class PageCacheMiddleware:
             response["ETag"] = entry.etag
             if not response.get("Cache-Control"):  # a view that set its own keeps it
                 response["Cache-Control"] = public_cache_control(state)
-                if proxy := surrogate_control(state):
-                    response["Surrogate-Control"] = proxy
             response = get_conditional_response(request, etag=entry.etag, response=response)
         return response

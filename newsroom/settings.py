@@ -248,9 +248,6 @@ CACHE_PROXIES = env_list("CACHE_PROXIES")
 for _proxy in CACHE_PROXIES:
     if not _proxy.startswith("http://"):
         raise ConfigError(f"CACHE_PROXIES must list http:// addresses, not {_proxy!r}.")
-# How long those proxies may keep a page (Surrogate-Control): they are purged by every
-# change, so only the next scheduled change bounds it (newsroom/pagecache.py).
-PROXY_CACHE_SECONDS = env_int("PROXY_CACHE_SECONDS", 3600, minimum=0)
 
 # --- Authentication ----------------------------------------------------------------------
 

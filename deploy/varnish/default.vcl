@@ -138,14 +138,8 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
-    # beresp.ttl came from s-maxage (or max-age), meant for caches nobody purges. The
-    # application gives the proxies it purges (CACHE_PROXIES) a longer lifetime in
-    # Surrogate-Control, bounded by the next scheduled change: keep it that long.
-    if (beresp.http.Surrogate-Control ~ "max-age=[0-9]+") {
-        set beresp.ttl = std.duration(
-            regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1s"), beresp.ttl);
-    }
-    unset beresp.http.Surrogate-Control;
+    # beresp.ttl came from s-maxage: the application gives shared caches (purged by key)
+    # longer than browsers, never past the next scheduled change.
     # Keep copies a day past their lifetime for outages; vcl_recv limits that to 10 s while
     # a web node is healthy.
     set beresp.grace = 24h;
@@ -160,7 +154,6 @@ sub vcl_deliver {
     # What the proxy indexes is its business, not the reader's.
     unset resp.http.xkey;
     unset resp.http.Surrogate-Key;
-    unset resp.http.Surrogate-Control;
     unset resp.http.X-Fetch-Started;
     unset resp.http.Via;
     unset resp.http.X-Varnish;
