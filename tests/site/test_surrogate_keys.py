@@ -312,6 +312,7 @@ NOT_SHOWN = {
     "articles.RevisionSnapshot": "versions, for the desk",
     "newsroom.ContentVersion": "the page cache's own bookkeeping",
     "newsroom.RateLimitCounter": "sign-in throttling",
+    "newsroom.ReplicaHold": "which read replicas readers may use (newsroom/replicas.py)",
     "newsroom.TwoStepReset": "sign-in",
     "taggit.TaggedItem": "taggit's generic links; ours are articles.TaggedArticle",
 }
