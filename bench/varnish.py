@@ -510,7 +510,11 @@ def outage(args, log) -> None:
 def breaking_news(args, log) -> None:
     database_url, redis_url = bench_database(args)
     with tempfile.TemporaryDirectory(prefix="bench-varnish-") as folder:
-        stack = Stack(Path(folder), database_url, redis_url)
+        # How long Varnish keeps a page (s-maxage) between purges: SHARED_CACHE_SECONDS once
+        # the page cache sets it apart from browsers' HTTP_CACHE_SECONDS (i-keys), both here.
+        lifetime = str(args.shared_seconds)
+        stack = Stack(Path(folder), database_url, redis_url, HTTP_CACHE_SECONDS=lifetime,
+                      SHARED_CACHE_SECONDS=lifetime)  # fmt: skip
         prepare(stack.site, args.articles, database_url, seed=args.seed)
         with stack:
             found = urls(stack.site, args.articles)
@@ -543,6 +547,7 @@ def breaking_news(args, log) -> None:
     purge_times = [p["seconds"] for c in changes for p in c["purges"]]
     stale = [c for c in checks if c["stale"]]
     emit({"scenario": "breaking-news", "urls": len(paths), "hot_urls": len(found["hot"]),
+          "s_maxage": args.shared_seconds,
           "seconds": args.news_seconds, "connections": CONNECTIONS, "wrk": load, **ratio,
           "changes": len(changes), "checked_responses": len(checks),
           "stale_responses": len(stale), "stale_examples": stale[:5],
@@ -612,6 +617,8 @@ def main() -> None:
     parser.add_argument("--outage-seconds", type=int, default=120)
     parser.add_argument("--news-seconds", type=int, default=120)
     parser.add_argument("--urls", type=int, default=2000)
+    parser.add_argument("--shared-seconds", type=int, default=300,
+                        help="breaking-news: s-maxage of the pages (default 300)")  # fmt: skip
     args = parser.parse_args()
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
