@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
-from newsroom.env import ConfigError, env_bool, env_int, env_list, env_str
+from newsroom.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",  # backup codes
     "django_prose_editor",
     "django_tasks",
+    "django_tasks_db",
     "newsroom",
     "authors",
     "articles",
@@ -227,8 +228,32 @@ else:
 # --- Background tasks (newsroom/background.py) ----------------------------------------------
 
 # Django's task API through the django-tasks backport (Django 6 ships it as django.tasks).
-# The embedded default runs each task in the process that enqueues it, after the commit.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The queue is a table of the database (django-tasks-db): a task enqueued in a transaction
+# commits or rolls back with it, and workers on any machine take tasks with SELECT … FOR
+# UPDATE SKIP LOCKED (docs/decisions.md, "Background tasks"). `manage.py worker` runs them;
+# the development server drains the same queue in a thread of its own (TASKS_EMBEDDED_WORKER).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    # Runs each task in the process that enqueues it, at once: no retries, no schedule.
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env_str("TASKS_BACKEND", "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise ConfigError(
+        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {_task_backend!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+# `manage.py runserver` runs a worker in a thread (never gunicorn: see newsroom/apps.py).
+TASKS_EMBEDDED_WORKER = env_bool("TASKS_EMBEDDED_WORKER", default=DEBUG)
+# A failed task runs again after TASKS_RETRY_SECONDS, then 4×, 16×… that, TASKS_ATTEMPTS
+# times in all, before it waits in the admin ("Failed tasks") for someone to retry it.
+TASKS_ATTEMPTS = env_int("TASKS_ATTEMPTS", 4, minimum=1)
+TASKS_RETRY_SECONDS = env_int("TASKS_RETRY_SECONDS", 30)
+# Workers note they are alive this often; a task whose worker has been silent for six
+# beats (killed, machine lost) is failed as lost and retried.
+TASKS_HEARTBEAT_SECONDS = env_float("TASKS_HEARTBEAT_SECONDS", 5, minimum=0.1)
+# Finished task results and schedule records are deleted after this many days.
+TASKS_KEEP_DAYS = env_int("TASKS_KEEP_DAYS", 14, minimum=1)
 
 # --- Page cache (see newsroom/pagecache.py and docs/performance.md) ----------------------
 

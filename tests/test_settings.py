@@ -54,7 +54,8 @@ def test_malformed_database_url_gets_a_clear_message(url):
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEBUG", "maybe"), ("TIME_ZONE", "Mars/Olympus"), ("SITE_URL", "news.example.com"),
-     ("REDIS_URL", "localhost:6379")],
+     ("REDIS_URL", "localhost:6379"), ("TASKS_BACKEND", "celery"),
+     ("TASKS_HEARTBEAT_SECONDS", "soon"), ("TASKS_ATTEMPTS", "0")],
 )  # fmt: skip
 def test_malformed_variables_are_named(name, value):
     assert_one_line_error(manage("check", env=clean_env(**{name: value})), name)

@@ -167,6 +167,9 @@ class Site:
             GUNICORN_WORKERS="1",
             GUNICORN_ACCESSLOG="",
             LOG_LEVEL="WARNING",
+            # A `manage.py shell` of run() plays the desk: the purge task runs in it after
+            # the commit, as a worker would run it from the queue.
+            TASKS_BACKEND="immediate",
             **settings,
         )
 
