@@ -314,6 +314,11 @@ NOT_SHOWN = {
     "newsroom.RateLimitCounter": "sign-in throttling",
     "newsroom.ReplicaHold": "which read replicas readers may use (newsroom/replicas.py)",
     "newsroom.TwoStepReset": "sign-in",
+    # Background tasks (newsroom/background.py, newsroom/worker.py): the queue's bookkeeping.
+    "newsroom.TaskAttempt": "the task queue's bookkeeping",
+    "newsroom.FailedTask": "the task queue's bookkeeping",
+    "newsroom.ScheduledRun": "the task queue's bookkeeping",
+    "newsroom.WorkerHeartbeat": "the task queue's bookkeeping",
     "taggit.TaggedItem": "taggit's generic links; ours are articles.TaggedArticle",
 }
 
