@@ -267,6 +267,13 @@ HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
 PAGE_CACHE_SHARED_VERSION = env_bool("PAGE_CACHE_SHARED_VERSION", default=bool(REDIS_URL))
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
 
+# The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
+# task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.
+CACHE_PROXIES = env_list("CACHE_PROXIES")
+for _proxy in CACHE_PROXIES:
+    if not _proxy.startswith("http://"):
+        raise ConfigError(f"CACHE_PROXIES must list http:// addresses, not {_proxy!r}.")
+
 # --- Authentication ----------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
