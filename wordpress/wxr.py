@@ -99,12 +99,10 @@ def _local(tag: str) -> str:
     namespace, name = tag[1:].split("}", 1)
     if _WP_NAMESPACE.match(namespace):
         return f"wp:{name}"
-    if namespace.startswith("https://wordpress.org/export/") or namespace.startswith(
-        "http://wordpress.org/export/"
-    ):
+    if "wordpress.org/export/" in namespace:
+        if namespace.endswith("/excerpt/"):
+            return f"excerpt:{name}"
         return f"wp?:{name}"  # a WXR version we do not know
-    if "/excerpt/" in namespace and "wordpress.org/export" in namespace:
-        return f"excerpt:{name}"
     bare = namespace.split("://", 1)[-1]
     return f"{_PREFIXES.get(bare, bare)}:{name}"
 
@@ -233,7 +231,7 @@ def _guarded(events, path):
                 f"{path} declares a character encoding Python cannot read (line {line}). "
                 "Export it again from WordPress, or convert it to UTF-8."
             ) from None
-        if "no element found" in message or "unclosed token" in message:
+        if "no element found" in message or "unclosed" in message:
             raise WXRError(
                 f"{path} ends too early (line {line}, column {column}): the file is "
                 "truncated or still being copied. Nothing was imported."
@@ -246,6 +244,11 @@ def _guarded(events, path):
         raise WXRError(
             f"{path} declares XML entities or external resources ({type(error).__name__}), "
             "which a WordPress export never does; refused for safety. Nothing was imported."
+        ) from None
+    except LookupError as error:  # expat asks Python for an encoding it does not know
+        raise WXRError(
+            f"{path} declares a character encoding Python cannot read ({error}). Export it "
+            "again from WordPress, or convert it to UTF-8. Nothing was imported."
         ) from None
     except UnicodeDecodeError as error:
         raise WXRError(

@@ -93,7 +93,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path} does not exist or is not a file.")
-        media_dir = options["media_dir"]
+        media_dir = Path(options["media_dir"]) if options["media_dir"] else None
         if media_dir is not None and not media_dir.is_dir():
             raise CommandError(f"--media-dir {media_dir} is not a folder.")
         try:
