@@ -105,10 +105,8 @@ def convert(source: str) -> Conversion:
         result.shortcodes_left[match["name"].lower()] += 1
     result.images_dropped = len(_IMG.findall(text))
     text = _demote_headings(text)
-    if is_blocks:  # blocks are already paragraphs: only the comments' blank lines go
-        text = re.sub(r"\n\s*\n", "\n", text)
-    else:
-        text = _paragraphs(text)
+    # Blocks are already paragraphs: only the blank lines the comments left go.
+    text = re.sub(r"\n\s*\n", "\n", text) if is_blocks else _paragraphs(text)
     result.html = richtext.sanitize(text)
     return result
 
