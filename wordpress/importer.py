@@ -85,8 +85,11 @@ class Options:
 
 @dataclass
 class Report:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    # What a dry run would do, post by post (kept only then: a real run of 50,000 posts
+    # keeps counts, not a line per post).
+    planned: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     kept_as_drafts: list[tuple[str, str]] = field(default_factory=list)
@@ -120,7 +123,7 @@ class Report:
             return ", ".join(f"{name} ×{count}" for name, count in counter.most_common())
 
         out = [
-            f"Imported: {len(self.created)} new, {len(self.updated)} updated, "
+            f"Imported: {self.created} new, {self.updated} updated, "
             f"{self.unchanged} unchanged; {self.published} published with their original "
             f"dates, the others kept as drafts.",
             f"Photos imported: {self.photos_imported}.",
@@ -232,10 +235,19 @@ def scan(path, options: Options) -> Index:
     return Index(channel, site, attachments, children, items, needs_default)
 
 
-def run(path, options: Options, *, progress: Callable[[], None] | None = None) -> Report:
+def run(
+    path,
+    options: Options,
+    *,
+    progress: Callable[[], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> Report:
     """Import the export at `path`. Raises wxr.WXRError or ImportRefused with nothing
-    written; otherwise returns what was done (in a dry run, what would be)."""
+    written; otherwise returns what was done (in a dry run, what would be). `total` is told
+    how many items the file holds, `progress` is called after each."""
     index = scan(path, options)
+    if total is not None:
+        total(index.items)
     if index.needs_default_section:
         shown = "; ".join(index.needs_default_section[:5])
         more = len(index.needs_default_section) - 5
@@ -555,7 +567,12 @@ class _Importer:
             sections=sections,
             tags=tags,
         )
-        (report.updated if known else report.created).append(what)
+        if known:
+            report.updated += 1
+        else:
+            report.created += 1
+        if options.dry_run:
+            report.planned.append(f"{'update' if known else 'create'} {what}")
 
         why_not = _publishable(item)
         if why_not is None and item.date_gmt is None:

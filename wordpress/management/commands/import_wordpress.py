@@ -11,6 +11,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from tqdm import tqdm
 
 from articles import permissions
 from wordpress import importer, wxr
@@ -116,8 +117,10 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 atomic=options["atomic"],
             )
-            with self._progress(path, quiet=options["quiet"]) as tick:
-                report = importer.run(path, run_options, progress=tick)
+            with self._progress(quiet=options["quiet"]) as bar:
+                report = importer.run(
+                    path, run_options, progress=bar.update, total=self._total(bar)
+                )
         except (wxr.WXRError, importer.ImportRefused) as error:
             raise CommandError(str(error)) from None
         except DatabaseError as error:
@@ -128,10 +131,8 @@ class Command(BaseCommand):
 
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was changed. The import would do this:")
-            for what in report.created:
-                self.stdout.write(f"  create {what}")
-            for what in report.updated:
-                self.stdout.write(f"  update {what}")
+            for line in report.planned:
+                self.stdout.write(f"  {line}")
         for line in report.lines():
             self.stdout.write(line)
 
@@ -155,22 +156,19 @@ class Command(BaseCommand):
             )
         return user
 
-    def _progress(self, path: Path, *, quiet: bool):
+    def _progress(self, *, quiet: bool):
         """A tqdm bar on stderr, counting items, only on a terminal."""
-        from contextlib import contextmanager
+        return tqdm(
+            desc="Importing",
+            unit=" items",
+            file=sys.stderr,
+            disable=quiet or not sys.stderr.isatty(),
+        )
 
-        from tqdm import tqdm
+    @staticmethod
+    def _total(bar):
+        def set_total(items: int) -> None:
+            bar.total = items  # known once the first pass has read the file
+            bar.refresh()
 
-        @contextmanager
-        def bar():
-            disabled = quiet or not sys.stderr.isatty()
-            with tqdm(
-                desc="Importing",
-                unit=" items",
-                file=sys.stderr,
-                disable=disabled,
-                total=None,
-            ) as progress:
-                yield progress.update
-
-        return bar()
+        return set_total
