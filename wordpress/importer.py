@@ -184,7 +184,8 @@ class Index:
     attachments: dict[int, wxr.Item]
     children: dict[int, list[int]]
     items: int
-    needs_default_section: list[str]
+    needs_default_section: int  # published posts with no section to go to
+    needs_default_examples: list[str]
 
 
 def parse_sections(mapping: str) -> dict[str, Section]:
@@ -216,7 +217,7 @@ def scan(path, options: Options) -> Index:
     attachments: dict[int, wxr.Item] = {}
     children: dict[int, list[int]] = {}
     items = 0
-    needs_default = []
+    needs_default, needs_default_examples = 0, []
     for item in wxr.read(path, channel):
         items += 1
         if item.post_type == "attachment":
@@ -230,9 +231,11 @@ def scan(path, options: Options) -> Index:
             and options.default_section is None
             and _primary_section(item, options) is None
         ):
-            needs_default.append(item.describe())
+            needs_default += 1
+            if len(needs_default_examples) < 5:
+                needs_default_examples.append(item.describe())
     site = (channel.link or "").rstrip("/")
-    return Index(channel, site, attachments, children, items, needs_default)
+    return Index(channel, site, attachments, children, items, needs_default, needs_default_examples)
 
 
 def run(
@@ -249,10 +252,10 @@ def run(
     if total is not None:
         total(index.items)
     if index.needs_default_section:
-        shown = "; ".join(index.needs_default_section[:5])
-        more = len(index.needs_default_section) - 5
+        shown = "; ".join(index.needs_default_examples)
+        more = index.needs_default_section - len(index.needs_default_examples)
         raise ImportRefused(
-            f"{len(index.needs_default_section)} published posts have no category mapped to "
+            f"{index.needs_default_section} published posts have no category mapped to "
             f"a section ({shown}{f' and {more} more' if more > 0 else ''}). Map their "
             "categories with --sections, or name a --default-section for them."
         )
@@ -594,17 +597,20 @@ class _Importer:
             report.kept_as_drafts.append((what, why_not or "not published in WordPress"))
 
         self._remember_addresses(item, article)
-        article.refresh_from_db(fields=["version"])
-        ImportedPost.objects.update_or_create(
-            site=self.index.site,
-            wp_id=item.wp_id,
-            defaults={
-                "guid": item.guid,
-                "article": article,
-                "fingerprint": fingerprint,
-                "article_version": article.version,
-            },
-        )
+        # The services hand back the article as they left it, version included.
+        if known is None:
+            ImportedPost.objects.create(
+                site=self.index.site,
+                wp_id=item.wp_id,
+                guid=item.guid,
+                article=article,
+                fingerprint=fingerprint,
+                article_version=article.version,
+            )
+        else:
+            known.guid, known.fingerprint = item.guid, fingerprint
+            known.article_version = article.version
+            known.save(update_fields=["guid", "fingerprint", "article_version", "imported_at"])
 
     def _fingerprint(self, item: wxr.Item) -> str:
         """Everything that decides what the post becomes: its own fields and where its
@@ -671,13 +677,15 @@ class _Importer:
         existing = dict(
             ArticleRedirect.objects.filter(old_path__in=paths).values_list("old_path", "article_id")
         )
+        new = []
         for path in sorted(paths):
             if path in existing:
                 if existing[path] != article.pk:
                     self.report.redirect_conflicts.append(path)
                 continue
-            ArticleRedirect.objects.create(old_path=path, article=article)
-            self.report.redirects_created += 1
+            new.append(ArticleRedirect(old_path=path, article=article))
+        ArticleRedirect.objects.bulk_create(new)
+        self.report.redirects_created += len(new)
 
 
 def _refusal(item: wxr.Item) -> str | None:

@@ -1,11 +1,12 @@
 """Old WordPress addresses answer 301 to their new pages.
 
-Looked up only when no page answered (a 404) or, on the front page, when the query string
-carries one of WordPress's own keys (`/?p=123`): every other page keeps its query budget,
-and the front page is never served for `/?p=123` (nor cached under it). Only what readers
-may see is revealed: a story's old address redirects while the story is published
-(`Article.objects.published()`), a tag's while the tag is public (`listing.public_tags`);
-otherwise the answer is the ordinary 404."""
+Looked up only when no page answered (a 404: the not-found page has been rendered by then,
+so an old address costs that page's queries plus one to three lookups) or, on the front
+page, when the query string carries one of WordPress's own keys (`/?p=123`): every other
+page keeps its query budget, and the front page is never served for `/?p=123` (nor cached
+under it). Only what readers may see is revealed: a story's old address redirects while
+the story is published (`Article.objects.published()`), a tag's while the tag is public
+(`listing.public_tags`); otherwise the answer is the ordinary 404."""
 
 import re
 
@@ -64,7 +65,11 @@ def _query_target(key: str, value: str) -> str | None:
     if key == "cat":
         if not (value.isascii() and value.isdigit()):
             return None
-        term = ImportedTerm.objects.filter(taxonomy=Taxonomy.CATEGORY, wp_id=int(value)).first()
+        term = (
+            ImportedTerm.objects.filter(taxonomy=Taxonomy.CATEGORY, wp_id=int(value))
+            .select_related("section")
+            .first()
+        )
         return _term_target(term, feed=False)
     if key == "tag":
         return _archive_target("tag", value, feed=False)
@@ -94,7 +99,11 @@ def _archive_target(kind: str, name: str, *, feed: bool) -> str | None:
             return None
         return author.get_absolute_url() + ("feed/" if feed else "")
     taxonomy = Taxonomy.CATEGORY if kind == "category" else Taxonomy.TAG
-    term = ImportedTerm.objects.filter(taxonomy=taxonomy, nicename=name).first()
+    term = (
+        ImportedTerm.objects.filter(taxonomy=taxonomy, nicename=name)
+        .select_related("section")
+        .first()
+    )
     return _term_target(term, feed=feed)
 
 

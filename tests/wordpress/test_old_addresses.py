@@ -112,3 +112,21 @@ def test_category_tag_author_and_feed_archives_redirect(client, imported):
         assert client.get(new).status_code == 200, new
     assert client.get("/category/nothing/").status_code == 404
     assert client.get("/feed/").status_code == 200  # WordPress's site feed is ours too
+
+
+def test_old_addresses_answer_within_a_fixed_query_budget(
+    client, imported, settings, django_assert_max_num_queries
+):
+    # Page cache off (the local-memory setup): the content version, then the lookups. An old
+    # path is found once the not-found page has answered (its chrome is cached below).
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get("/no-such-page/")
+    for path, budget in (
+        ("/?p=1", 1),  # the front page's own lookup, before any page is rendered
+        ("/ceasefire-talks/", 2),  # version, the story's old address
+        ("/category/news/", 3),  # version, story, the term and its section
+        ("/tag/gaza/feed/", 4),  # version, story, the term, the tag if public
+        ("/no-such-page/", 2),
+    ):
+        with django_assert_max_num_queries(budget):
+            client.get(path)
