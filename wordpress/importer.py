@@ -338,12 +338,17 @@ class _Importer:
         with transaction.atomic():
             for person in self.index.channel.authors.values():
                 self._author(person.login, person)
+            # Tags and terms known from an earlier run, each read with one query: a second
+            # run of an export with thousands of terms then writes nothing here.
+            self.tags = {tag.name.lower(): tag for tag in Tag.objects.all()}
+            known = {(term.taxonomy, term.nicename): term for term in ImportedTerm.objects.all()}
             seen = set()
             for term in self.index.channel.terms:
-                if (term.taxonomy, term.nicename) in seen or not term.nicename:
+                key = (term.taxonomy, term.nicename)
+                if key in seen or not term.nicename:
                     continue
-                seen.add((term.taxonomy, term.nicename))
-                self._term(term)
+                seen.add(key)
+                self._term(term, known.get(key))
 
     def _author(self, login: str, person: wxr.Person | None = None) -> Author:
         if login in self.authors:
@@ -379,17 +384,26 @@ class _Importer:
         author.save(update_fields=["user"])
         self.report.users_created += 1
 
-    def _term(self, term: wxr.Term) -> None:
+    def _term(self, term: wxr.Term, known: ImportedTerm | None) -> None:
         section = tag = None
         if term.taxonomy == "category":
             section = _section_for(term.nicename, term.name, self.options)
         if section is None and (term.taxonomy == "post_tag" or self.options.unmapped_as_tags):
             tag = self._tag(term.name)
-        ImportedTerm.objects.update_or_create(
-            taxonomy=Taxonomy(term.taxonomy),
-            nicename=term.nicename,
-            defaults={"name": term.name, "wp_id": term.wp_id, "section": section, "tag": tag},
-        )
+        wanted = {
+            "name": term.name,
+            "wp_id": term.wp_id,
+            "section_id": section.pk if section else None,
+            "tag_id": tag.pk if tag else None,
+        }
+        if known is None:
+            ImportedTerm.objects.create(
+                taxonomy=Taxonomy(term.taxonomy), nicename=term.nicename, **wanted
+            )
+        elif any(getattr(known, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(known, name, value)
+            known.save(update_fields=["name", "wp_id", "section", "tag"])
 
     def _tag(self, name: str) -> Tag | None:
         """The tag of that name (any case), made if need be; remembered for the run, so
