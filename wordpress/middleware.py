@@ -18,7 +18,7 @@ from authors.models import Author
 from wordpress.models import ImportedAuthor, ImportedTerm, Taxonomy
 
 # WordPress's query-string addresses on the front page that we can answer.
-QUERY_KEYS = ("p", "attachment_id", "cat", "tag", "author")
+QUERY_KEYS = ("p", "attachment_id", "cat", "tag")
 
 _ARCHIVE = re.compile(
     r"^/(?P<kind>category|tag|author)/(?:[^/]+/)*?(?P<name>[^/]+)/"
@@ -71,9 +71,7 @@ def _query_target(key: str, value: str) -> str | None:
             .first()
         )
         return _term_target(term, feed=False)
-    if key == "tag":
-        return _archive_target("tag", value, feed=False)
-    return _archive_target("author", value, feed=False)
+    return _archive_target("tag", value, feed=False)
 
 
 def _path_target(path: str) -> str | None:
