@@ -50,3 +50,16 @@ class TwoStepReset(models.Model):
 
     def __str__(self) -> str:
         return f"Two-step sign-in of {self.user} reset by {self.reset_by}"
+
+
+class ReplicaHold(models.Model):
+    """A read replica kept out of readers' rotation, in every process, until it has
+    replayed the primary's WAL up to `position` (newsroom/replicas.py). On the primary."""
+
+    alias = models.CharField(max_length=100, unique=True)
+    position = models.PositiveBigIntegerField(help_text="A WAL position (LSN) as a number.")
+    held_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        high, low = divmod(self.position, 1 << 32)
+        return f"{self.alias} held until it replays {high:X}/{low:X}"

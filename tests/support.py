@@ -20,7 +20,8 @@ def clean_env(**overrides: str) -> dict[str, str]:
     names = {
         "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
         "REDIS_URL", "MEDIA_ROOT", "STATIC_ROOT", "TIME_ZONE", "SITE_URL", "SITE_NAME",
-        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS",
+        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS", "DATABASE_REPLICA_URLS",
+        "REPLICA_WAIT_SECONDS", "REPLICA_RETRY_SECONDS",
     }  # fmt: skip
     # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests only (tests/e2e/conftest.py).
     names.add("DJANGO_ALLOW_ASYNC_UNSAFE")
