@@ -19,7 +19,9 @@ unchanged is left alone; one edited on the desk since its import is not overwrit
 """
 
 import hashlib
+import html
 import json
+import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable
@@ -561,7 +563,7 @@ class _Importer:
 
         conversion = body.convert(item.content)
         report.add_body(conversion)
-        headline = " ".join(item.title.split())
+        headline = _plain(item.title)
         if len(headline) > HEADLINE_LENGTH:
             headline = headline[: HEADLINE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
         article.headline = headline
@@ -632,7 +634,6 @@ class _Importer:
         data = {
             name: value if not hasattr(value, "isoformat") else value.isoformat()
             for name, value in vars(item).items()
-            if name != "line"
         }
         data["sections"] = [
             getattr(_section_for(nicename, name, self.options), "pk", None)
@@ -702,9 +703,15 @@ class _Importer:
         self.report.redirects_created += len(new)
 
 
+def _plain(title: str) -> str:
+    """A headline is plain text: WordPress titles may carry markup ("Title <em>With</em>
+    Markup") and entities, which readers would otherwise see as typed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", title)).split())
+
+
 def _refusal(item: wxr.Item) -> str | None:
     """Why a post cannot be imported at all, in words for whoever runs the import."""
-    if not item.title.strip():
+    if not _plain(item.title):
         return "it has no title; give it one in WordPress and import again"
     tags = sum(1 for domain, _, _ in item.terms if domain == "post_tag")
     if tags > MAX_TAGS:

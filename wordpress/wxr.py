@@ -76,7 +76,6 @@ class Item:
     attachment_url: str = ""
     terms: list[tuple[str, str, str]] = field(default_factory=list)  # (domain, nicename, name)
     meta: dict[str, str] = field(default_factory=dict)
-    line: int = 0
 
     def describe(self) -> str:
         title = f"“{self.title}”" if self.title.strip() else "(no title)"
@@ -141,7 +140,7 @@ def _date(gmt: str, pub_date: str) -> datetime.datetime | None:
     return None
 
 
-def _item(element, line: int) -> Item:
+def _item(element) -> Item:
     values: dict[str, str] = {}
     terms, meta = [], {}
     for child in element:
@@ -173,7 +172,6 @@ def _item(element, line: int) -> Item:
         attachment_url=values.get("wp:attachment_url", ""),
         terms=terms,
         meta=meta,
-        line=line,
     )
 
 
@@ -206,7 +204,7 @@ def read(path, channel: Channel) -> Iterator[Item]:
             if name == "item":
                 if not channel.version:
                     raise WXRError(_not_wxr(path, "it has no <wp:wxr_version>"))
-                item = _item(element, 0)
+                item = _item(element)
                 channel_element.remove(element)
                 yield item
                 continue

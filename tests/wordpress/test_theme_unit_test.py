@@ -112,6 +112,11 @@ def test_theme_unit_test_imports_with_counts_from_the_file(editor):
     assert hello.published_at.isoformat() == "2013-01-12T03:22:19+00:00"  # its GMT date
     assert hello.slug == "markup-html-tags-and-formatting"
 
+    # Titles are plain text: markup stripped, entities read.
+    assert ImportedPost.objects.get(wp_id=1173).article.headline == "Markup: Title With Markup"
+    special = ImportedPost.objects.get(wp_id=1174).article.headline
+    assert special.endswith("&*()-_=+{}[]/\\;:'\"?,.>")
+
     # Drafts, scheduled and password-protected posts are drafts, never public.
     for wp_id in (1164, 1153, 1168):
         article = ImportedPost.objects.get(wp_id=wp_id).article
