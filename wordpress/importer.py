@@ -41,7 +41,7 @@ from articles.models import Article, ArticleRedirect, InvalidTransition, Photo, 
 from articles.models.photos import UsageRights
 from articles.permissions import NotAllowed
 from authors.models import Author
-from newsroom import imaging
+from newsroom import imaging, storage
 from newsroom.slugs import readable_slug, unique_slug
 from wordpress import body, wxr
 from wordpress.media import MediaMissing, MediaSource
@@ -500,7 +500,7 @@ class _Importer:
                 name = Path(urllib.parse.urlsplit(item.attachment_url).path).name or "photo"
                 wanted[wp_id] = photos.process(ContentFile(data, name=name))
                 self.written.append(wanted[wp_id])
-            except (MediaMissing, imaging.ImageRejected) as error:
+            except (MediaMissing, imaging.ImageRejected, storage.NotStored) as error:
                 reason = _say(error)
                 self.failed_media[wp_id] = reason
                 self.report.missing_media.append((item.attachment_url or item.guid, reason))
