@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "newsroom",
     "authors",
     "articles",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
     "newsroom.security.RefuseNulBytesMiddleware",
+    # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
+    # its answers are cached under the content version like any page.
+    "wordpress.middleware.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
