@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "newsroom",
     "authors",
     "articles",
+    "wordpress",
     "api",
 ]
 
@@ -85,6 +86,9 @@ MIDDLEWARE = [
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
     "api.http.ApiHeadersMiddleware",
     "newsroom.security.RefuseNulBytesMiddleware",
+    # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
+    # its answers are cached under the content version like any page.
+    "wordpress.middleware.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -276,6 +280,13 @@ API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
 # on (development; tests with a receiver on 127.0.0.1). Never in production.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
+
+# The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
+# task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.
+CACHE_PROXIES = env_list("CACHE_PROXIES")
+for _proxy in CACHE_PROXIES:
+    if not _proxy.startswith("http://"):
+        raise ConfigError(f"CACHE_PROXIES must list http:// addresses, not {_proxy!r}.")
 
 # --- Authentication ----------------------------------------------------------------------
 

@@ -312,12 +312,13 @@ NOT_SHOWN = {
     "articles.RevisionSnapshot": "versions, for the desk",
     "newsroom.ContentVersion": "the page cache's own bookkeeping",
     "newsroom.RateLimitCounter": "sign-in throttling",
-    "newsroom.ReplicaHold": "the wait for replicas before caches hear of a change",
+    "newsroom.ReplicaHold": "which read replicas readers may use (newsroom/replicas.py)",
+    "newsroom.TwoStepReset": "sign-in",
+    # Background tasks (newsroom/background.py, newsroom/worker.py): the queue's bookkeeping.
     "newsroom.TaskAttempt": "the task queue's bookkeeping",
-    "newsroom.FailedTask": "the task queue's bookkeeping (the admin's Failed tasks)",
+    "newsroom.FailedTask": "the task queue's bookkeeping",
     "newsroom.ScheduledRun": "the task queue's bookkeeping",
     "newsroom.WorkerHeartbeat": "the task queue's bookkeeping",
-    "newsroom.TwoStepReset": "sign-in",
     "taggit.TaggedItem": "taggit's generic links; ours are articles.TaggedArticle",
 }
 
