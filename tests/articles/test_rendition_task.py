@@ -235,3 +235,16 @@ def test_the_fallback_of_a_small_photo_is_its_own_width():
     assert list(fallback) == ["jpeg"] and list(fallback["jpeg"]) == [600]
     assert Image.open(io.BytesIO(fallback["jpeg"][600])).size == (600, 400)
     assert 600 in imaging.make_renditions(Image.new("RGB", (600, 400)))["jpeg"]
+
+
+def test_a_transparent_png_gets_every_size_from_its_stored_copy(editor_client, settings):
+    """The task decodes the stored copy (here a PNG with alpha), not the upload."""
+    out = io.BytesIO()
+    Image.new("RGBA", (1300, 900), (10, 120, 200, 100)).save(out, "PNG")
+    assert upload(editor_client, out.getvalue(), name="logo.png").status_code == 302
+    photo = Photo.objects.get()
+    assert photo.renditions_ready and photo.image.name.endswith(".png")
+    root = Path(settings.MEDIA_ROOT)
+    assert Image.open(root / photo.renditions["webp"]["1200"]).mode == "RGBA"
+    assert Image.open(root / photo.renditions["jpeg"]["1200"]).mode == "RGB"
+    assert Image.open(root / photo.renditions["card_jpeg"]["800"]).size == (800, 533)
