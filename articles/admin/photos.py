@@ -22,6 +22,7 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         "public_credit",
         "rights",
         "usable_until",
+        "sizes",
         "created_at",
     ]
     list_display_links = ["thumbnail", "alt_text"]
@@ -100,6 +101,10 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
             photo.public_credit,
             self.rendition_status(photo),
         )
+
+    @admin.display(description="sizes for readers")
+    def sizes(self, photo):
+        return "ready" if photo.renditions_ready else "being made…"
 
     @admin.display(description="sizes for readers")
     def rendition_status(self, photo):

@@ -68,6 +68,11 @@ def test_an_upload_answers_with_the_original_and_a_fallback_and_enqueues_the_tas
     # The journalist is told the sizes are being made, as a status, not an error.
     page = editor_client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
     assert "Being made" in page.content.decode() and "errornote" not in page.content.decode()
+    listing = editor_client.get(reverse("admin:articles_photo_changelist")).content.decode()
+    assert "being made…" in listing
+    photos.make_renditions.call(photo.pk)
+    page = editor_client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
+    assert "Being made" not in page.content.decode() and "Ready." in page.content.decode()
 
 
 def test_until_the_task_has_run_every_page_shows_the_fallback_never_the_original(
