@@ -48,6 +48,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
+from newsroom import replicas
+
 logger = logging.getLogger(__name__)
 
 STATE_KEY = "pagecache:state"
@@ -120,6 +122,10 @@ def content_changed() -> None:
         if getattr(connection, "pagecache_bumped_upto", 0) >= ticket:
             return  # an earlier callback of the same commit already bumped
         connection.pagecache_bumped_upto = connection.pagecache_changes
+        # Readers may read from replicas: the new version is announced only once none in
+        # rotation is behind this commit, or a page rendered from a lagging one would be
+        # stored under it (newsroom/replicas.py). Without replicas this returns at once.
+        replicas.wait_for_replicas(replicas.primary_position())
         _bump()
 
     transaction.on_commit(bump_once, robust=True)

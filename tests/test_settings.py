@@ -1,5 +1,6 @@
 """The settings module refuses unsafe or malformed configuration with one clear line."""
 
+import json
 import secrets
 
 import pytest
@@ -53,7 +54,8 @@ def test_malformed_database_url_gets_a_clear_message(url):
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEBUG", "maybe"), ("TIME_ZONE", "Mars/Olympus"), ("SITE_URL", "news.example.com"),
-     ("REDIS_URL", "localhost:6379")],
+     ("REDIS_URL", "localhost:6379"), ("TASKS_BACKEND", "celery"),
+     ("TASKS_HEARTBEAT_SECONDS", "soon"), ("TASKS_ATTEMPTS", "0")],
 )  # fmt: skip
 def test_malformed_variables_are_named(name, value):
     assert_one_line_error(manage("check", env=clean_env(**{name: value})), name)
@@ -69,3 +71,48 @@ def test_deploy_check_is_clean_with_production_variables(tmp_path):
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _settings_seen(env, expression: str):
+    code = f"import json; from django.conf import settings; print(json.dumps({expression}))"
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_read_replicas_are_aliases_of_their_own_mirroring_the_primary_in_tests():
+    env = clean_env(
+        DATABASE_URL="postgres://app@db.example:5432/news",
+        DATABASE_REPLICA_URLS="postgres://app@replica-a:5432/news, postgres://app@replica-b/news",
+    )
+    seen = _settings_seen(
+        env,
+        "[sorted(settings.DATABASES), settings.DATABASE_REPLICAS, settings.DATABASE_ROUTERS,"
+        " settings.DATABASES['replica2']['HOST'], settings.DATABASES['replica1']['TEST']['MIRROR'],"
+        " settings.DATABASES['replica1']['OPTIONS']['connect_timeout']]",
+    )
+    assert seen == [
+        ["default", "replica1", "replica2"],
+        ["replica1", "replica2"],
+        ["newsroom.replicas.ReplicaRouter"],
+        "replica-b",
+        "default",  # the test run creates and migrates no replica
+        1,  # a replica that does not answer costs a reader one second, once
+    ]
+
+
+def test_without_replicas_there_is_no_router():
+    seen = _settings_seen(clean_env(), "[sorted(settings.DATABASES), settings.DATABASE_ROUTERS]")
+    assert seen == [["default"], []]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATABASE_REPLICA_URLS": "postgres://app@replica/news"},  # no PostgreSQL primary
+        {"DATABASE_URL": "postgres://app@db/news", "DATABASE_REPLICA_URLS": "sqlite:///x.db"},
+        {"DATABASE_URL": "postgres://app@db/news", "DATABASE_REPLICA_URLS": "postgres://r:x/n"},
+    ],
+)
+def test_replica_urls_that_cannot_work_are_named(env):
+    assert_one_line_error(manage("check", env=clean_env(**env)), "DATABASE_REPLICA_URLS")
