@@ -16,6 +16,7 @@ from PIL import Image
 from articles import photos
 from articles.models import Photo, Status
 from newsroom import decoding
+from tests.articles.test_large_uploads import roles_after_flush  # noqa: F401 - a fixture
 from tests.articles.test_photo_uploads import stored_files, upload
 from tests.factories import jpeg_bytes, make_article, make_photo, section
 
@@ -253,3 +254,36 @@ def test_a_transparent_png_gets_every_size_from_its_stored_copy(editor_client, s
     assert Image.open(root / photo.renditions["webp"]["1200"]).mode == "RGBA"
     assert Image.open(root / photo.renditions["jpeg"]["1200"]).mode == "RGB"
     assert Image.open(root / photo.renditions["card_jpeg"]["800"]).size == (800, 533)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("roles_after_flush")
+def test_a_real_worker_makes_the_renditions_the_upload_queued(task_worker, client, settings):
+    """The whole path with the production queue: the upload answers with the fallback and a
+    queued task (written in the upload's own transaction), a `manage.py worker` process
+    makes the renditions, and the page lists every size. (PostgreSQL pass only.)"""
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.factories import make_user
+    from tests.support import wait_until
+
+    client.force_login(make_user("editor", "Editor"))
+    assert upload(client, jpeg_bytes((2000, 1000))).status_code == 302
+    photo = Photo.objects.get()
+    assert not photo.renditions_ready and list(photo.renditions) == ["jpeg"]
+    queued_task = DBTaskResult.objects.get(task_path="articles.photos.make_renditions")
+    assert queued_task.args_kwargs["args"] == [photo.pk]
+
+    worker = task_worker(MEDIA_ROOT=str(settings.MEDIA_ROOT))
+    wait_until(
+        lambda: Photo.objects.filter(pk=photo.pk, renditions_ready=True).exists(),
+        timeout=60, what="the renditions", log=worker.log,
+    )  # fmt: skip
+    photo.refresh_from_db()
+    assert len(names_of(photo)) == 14
+    assert on_disk(settings) == names_of(photo) | {photo.image.name}
+    finished = wait_until(
+        lambda: DBTaskResult.objects.filter(pk=queued_task.pk).finished().first(),
+        timeout=30, what="the task's result", log=worker.log,
+    )  # fmt: skip
+    assert finished.status == "SUCCESSFUL" and finished.return_value == "made"
