@@ -11,8 +11,9 @@ An upload is handled in two steps (issue 16):
    original and one fallback rendition (an 800-pixel JPEG) under a new random name. A short
    transaction then points the row at them (`attach`), marks its renditions as not ready
    and, once committed, enqueues the task.
-2. The task (`make_renditions`): the other renditions, from the stored original, in a
-   worker (or in the request itself after the commit, with the immediate backend).
+2. The task (`make_renditions`): the other renditions, from the stored original, in
+   `manage.py worker` (or in the request itself after the commit, with the immediate
+   backend).
 
 Until the task has run, `Photo.renditions` lists the fallback alone, so every page and feed
 shows that instead of a broken or full-size image. A new focal point goes the same way:
@@ -92,7 +93,7 @@ def write(prepared: imaging.PreparedImage) -> NewFiles:
 def attach(photo: Photo, files: NewFiles, *, by=None) -> Photo:
     """Point the photo row at files written by `process` and save it; the files it pointed
     at before are deleted once this is committed (a rollback keeps them), and the task
-    that makes the other renditions is enqueued then."""
+    that makes the other renditions is queued with it."""
     with transaction.atomic():
         old_files = _files_of(photo) if photo.pk else []
         photo.image = files.image

@@ -24,11 +24,10 @@ on, as deployed). Worker memory is sampled every 50 ms, and each worker's high-w
 
 UPLOADS=N changes the number of uploads (default 10).
 
-Renditions (issue 16): with `--tasks deferred` (the default) the web processes enqueue the
-renditions task without running it (bench/deferred_tasks.py) and a process of its own makes
-them meanwhile, as the queue's worker will: the figures are the request's alone, plus that
-process's peak memory and when the last photo had every size. `--tasks immediate` is the
-project's default backend: the task runs in the upload's request after its commit.
+Renditions (issue 16): with `--tasks worker` (the default, as deployed) the uploads queue the
+renditions task in the database and a `manage.py worker` process makes them meanwhile: the
+figures are the request's alone, plus the worker's peak memory and when the last photo had
+every size. `--tasks immediate` runs the task in the upload's own request after its commit.
 
 Before the concurrent uploads, `jpeg24` (a 6000 × 4000 camera-like JPEG, 24 MP) is uploaded
 SINGLE times one after another with nothing else running, for the request's own time
@@ -45,7 +44,6 @@ sign-in, the colleague's page and the reader's page, with their 5xx counts.
 
 import argparse
 import http.cookiejar
-import json
 import os
 import re
 import secrets
@@ -284,31 +282,44 @@ def run_single(server: Gunicorn, kind: str, password: str, database: str, log, e
 
 
 class RenditionMaker:
-    """With --tasks deferred: bench/deferred_tasks.py's stand-in for the queue's worker,
-    started now, making renditions until finish() asks it to stop and none is pending."""
+    """With --tasks worker: a real `manage.py worker` (the container's worker command),
+    started now; finish() waits until no photo's renditions are pending, then stops it
+    and reports its peak memory."""
 
     def __init__(self, env: dict | None):
         self.started = time.monotonic()
+        self.env = env
         self.process = None
-        self.stop_file = Path(tempfile.mktemp(prefix="newsroom-renditions-stop-"))
         if env is not None:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "bench" / "deferred_tasks.py"), str(self.stop_file)],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                [sys.executable, "manage.py", "worker", "--no-schedule", "--no-startup-delay"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
 
     def finish(self) -> dict:
         if self.process is None:
             return {}
-        self.stop_file.touch()
-        out, _ = self.process.communicate(timeout=600)
-        self.stop_file.unlink()
-        found = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-        return {
-            "renditions_made": found.get("made"),
-            "renditions_all_done_s": round(time.monotonic() - self.started, 1),
-            "maker_vmhwm_mb": found.get("vmhwm_mb"),
-        }
+        while _pending_photos(self.env) and self.process.poll() is None:
+            time.sleep(0.2)
+        done = round(time.monotonic() - self.started, 1)
+        high_water = _vm_hwm(self.process.pid)
+        self.process.terminate()
+        self.process.wait(60)
+        return {"renditions_all_done_s": done, "worker_process_vmhwm_mb": round(high_water, 1)}
+
+
+def _pending_photos(env: dict) -> int:
+    """Photos whose renditions the worker has not made yet, read from the database."""
+    query = "SELECT count(*) FROM articles_photo WHERE NOT renditions_ready"
+    if env.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as db:
+            return db.execute(query).fetchone()[0]
+    import sqlite3
+
+    with sqlite3.connect(env["SQLITE_PATH"], timeout=30) as db:
+        return db.execute(query).fetchone()[0]
 
 
 def run_kind(server: Gunicorn, kind: str, password: str, database: str, log, env) -> None:
@@ -419,7 +430,7 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="*", default=["jpeg49", "png49"], choices=KINDS)
     parser.add_argument("--single", default="jpeg24", choices=[*KINDS, "none"],
                         help="the kind uploaded one at a time first")  # fmt: skip
-    parser.add_argument("--tasks", choices=["deferred", "immediate"], default="deferred")
+    parser.add_argument("--tasks", choices=["worker", "immediate"], default="worker")
     parser.add_argument("--root", type=Path, default=ROOT, help="the code to run")
     parser.add_argument("--port", type=int, default=8793)
     args = parser.parse_args()
@@ -432,10 +443,8 @@ def main() -> None:
                 _manage(args.root, env, "migrate", "--noinput", "-v0")
                 _manage(args.root, env, "collectstatic", "--noinput", "-v0")
                 _manage(args.root, env, "seed_demo", "-v0")
-                maker_env = None
-                if args.tasks == "deferred":
-                    env = {**env, "DJANGO_SETTINGS_MODULE": "bench.deferred_tasks"}
-                    maker_env = {**env, "PYTHONPATH": str(ROOT)}
+                env["TASKS_BACKEND"] = "database" if args.tasks == "worker" else "immediate"
+                maker_env = env if args.tasks == "worker" else None
                 server = Gunicorn(env, workers=5, port=args.port, root=args.root.resolve())
                 with server:
                     errors = _drain(server)

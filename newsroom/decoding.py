@@ -14,7 +14,7 @@ the work runs on one thread per process, which the request waits for:
 
 Since issue 16 a request decodes only what the upload gate needs (the cleaned original and
 one fallback size); the renditions are made by a task (articles/photos.py), which waits
-for the same thread (`run_when_free`) wherever it runs: in a worker process, or in the
+for the same thread (`run_when_free`) wherever it runs: in `manage.py worker`, or in the
 request itself with the immediate backend.
 """
 
