@@ -26,6 +26,8 @@ then, with the row locked, checks that the photo still has the file, focal point
 renditions it started from, and otherwise deletes what it wrote.
 """
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -35,8 +37,10 @@ from django.db.models import Count
 from django_tasks import task
 
 from articles.models import Photo
-from newsroom import decoding, imaging
+from newsroom import decoding, imaging, storage
 from newsroom.background import enqueue_after_commit
+
+logger = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_BITS = 8  # of 64: resized or re-compressed copies differ by a few bits
 
@@ -60,7 +64,7 @@ class NewFiles:
 def process(upload) -> NewFiles:
     """Check an upload, clean it and write it with its fallback rendition, on the decoding
     thread (newsroom/decoding.py). Call it outside any transaction; raises
-    imaging.ImageRejected, and leaves no file behind when it fails."""
+    imaging.ImageRejected or storage.NotStored, and leaves no file behind when it fails."""
     opened = imaging.inspect(upload)  # a refusal from the header needs no decoding thread
     return decoding.run(_decode_and_write, opened)
 
@@ -73,14 +77,11 @@ def write(prepared: imaging.PreparedImage) -> NewFiles:
     """Write a prepared image and its fallback rendition under a new random name."""
     name = Photo._meta.get_field("image").generate_filename(None, f"upload.{prepared.extension}")
     written: list[str] = []
-    try:
+    with _all_or_nothing(written):
         # The stored bytes are the re-encoded image, never the upload itself (which might
         # carry a payload after the image, or GPS in its metadata).
         written.append(default_storage.save(name, ContentFile(prepared.content)))
         renditions = _save_renditions(written[0], imaging.make_fallback(prepared.image), written)
-    except BaseException:
-        _delete(written)
-        raise
     return NewFiles(
         image=written[0],
         renditions=renditions,
@@ -88,6 +89,20 @@ def write(prepared: imaging.PreparedImage) -> NewFiles:
         height=prepared.height,
         perceptual_hash=prepared.perceptual_hash,
     )
+
+
+@contextmanager
+def _all_or_nothing(written: list[str]):
+    """Delete the files written so far if anything fails; a storage fault becomes the
+    journalist's NotStored (its cause logged for us)."""
+    try:
+        yield
+    except BaseException as failure:
+        _delete(written)
+        if isinstance(failure, storage.FAULTS):
+            logger.error("Media storage failed while writing a photo: %r", failure)
+            raise storage.NotStored() from failure
+        raise
 
 
 def attach(photo: Photo, files: NewFiles, *, by=None) -> Photo:
@@ -216,11 +231,8 @@ def _cut(original: str, focal: tuple[float, float], have: dict) -> dict:
         have=frozenset((kind, int(w)) for kind, by_width in kept.items() for w in by_width),
     )
     written: list[str] = []
-    try:
+    with _all_or_nothing(written):
         new = _save_renditions(original, made, written)
-    except BaseException:
-        _delete(written)
-        raise
     for kind, by_width in kept.items():
         new.setdefault(kind, {}).update(by_width)
     return new
@@ -257,9 +269,17 @@ def _files_of(photo: Photo) -> list[str]:
     return ([image] if image else []) + _names_in(renditions)
 
 
+def delete_files(photo: Photo) -> None:
+    """Delete a deleted photo's files once the deletion is committed (a rollback keeps
+    them); a storage fault then is logged, never the deletion's failure."""
+    names = ([photo.image.name] if photo.image else []) + _names_in(photo.renditions)
+    transaction.on_commit(lambda: _delete(names))
+
+
 def _delete(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
+    # Runs after a commit or while another error is on its way: a file left behind is
+    # harmless (and logged), an exception here would hide what happened.
+    storage.delete_quietly(default_storage, names)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from articles import permissions, photos
 from articles.admin.protection import ProtectPublishedUsage
 from articles.forms import PhotoForm
 from articles.models import Photo
-from newsroom import imaging
+from newsroom import imaging, storage
 
 
 @admin.register(Photo)
@@ -146,8 +146,9 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
 
     def _files_before_saving(self, request, object_id):
         """The new file of this POST, written outside any transaction: photos.NewFiles,
-        the imaging.ImageRejected that refused the upload, or None when the POST brings no
-        new picture, or when Django is about to refuse it anyway."""
+        the imaging.ImageRejected that refused the upload or the storage.NotStored that
+        could not keep it, or None when the POST brings no new picture, or when Django is
+        about to refuse it anyway."""
         obj = None
         if object_id is not None and "_saveasnew" not in request.POST:
             obj = self.get_object(request, unquote(object_id))
@@ -162,8 +163,8 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
             return None
         try:
             return photos.process(upload)
-        except imaging.ImageRejected as rejected:
-            return rejected  # the form shows it under the photo
+        except (imaging.ImageRejected, storage.NotStored) as refused:
+            return refused  # the form shows it, with everything the journalist typed
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -182,6 +183,15 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         if made is None:
             return form
         return type(form.__name__, (form,), {"upload_result": made})
+
+    def delete_model(self, request, obj):
+        photos.delete_files(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            photos.delete_files(photo)
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
         if form.new_files is not None:
