@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "newsroom",
     "authors",
     "articles",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
     "newsroom.security.RefuseNulBytesMiddleware",
+    # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
+    # its answers are cached under the content version like any page.
+    "wordpress.middleware.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -266,6 +270,13 @@ HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
 # Only a cache shared by every worker can hold the content version (see pagecache.py).
 PAGE_CACHE_SHARED_VERSION = env_bool("PAGE_CACHE_SHARED_VERSION", default=bool(REDIS_URL))
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
+
+# The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
+# task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.
+CACHE_PROXIES = env_list("CACHE_PROXIES")
+for _proxy in CACHE_PROXIES:
+    if not _proxy.startswith("http://"):
+        raise ConfigError(f"CACHE_PROXIES must list http:// addresses, not {_proxy!r}.")
 
 # --- Authentication ----------------------------------------------------------------------
 
