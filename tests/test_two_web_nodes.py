@@ -126,6 +126,10 @@ def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(
             S3_REGION=s3.REGION,
             S3_ACCESS_KEY_ID=s3.ACCESS_KEY,
             S3_SECRET_ACCESS_KEY=s3.SECRET_KEY,
+            # The renditions task runs in the uploading node's request, after its commit:
+            # this test is about the bucket; a worker making them is tested elsewhere
+            # (tests/articles/test_rendition_task.py).
+            TASKS_BACKEND="immediate",
         )
         collected = manage("collectstatic", "--noinput", "-v0", env=env, timeout=300)
         assert collected.returncode == 0, collected.stderr
