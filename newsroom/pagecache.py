@@ -276,13 +276,19 @@ def public_cache_control(until: float | None) -> str:
     )
 
 
+def lifetime_headers(until: float | None) -> list[tuple[str, str]]:
+    """How long the caches downstream may keep a readers' page (`until`: the next scheduled
+    change, or None), cached here or not."""
+    return [("Cache-Control", public_cache_control(until))]
+
+
 def served_headers(entry: Entry, hit: str) -> list[tuple[str, str]]:
     """What a page served from the cache carries besides its own stored headers."""
     return [
         ("ETag", entry.etag),
         ("Last-Modified", http_date(entry.rendered_at)),
         ("X-Page-Cache", hit),
-        ("Cache-Control", public_cache_control(entry.until)),
+        *lifetime_headers(entry.until),
     ]
 
 
@@ -427,6 +433,7 @@ class PageCacheMiddleware:
             entry = _to_entry(response, at_sequence, next_change(at_sequence))
             response["ETag"] = entry.etag
             if not response.get("Cache-Control"):  # a view that set its own keeps it
-                response["Cache-Control"] = public_cache_control(entry.until)
+                for name, value in lifetime_headers(entry.until):
+                    response[name] = value
             response = get_conditional_response(request, etag=entry.etag, response=response)
         return response
