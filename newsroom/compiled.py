@@ -92,7 +92,7 @@ def rows(build: Callable[[SimpleNamespace], QuerySet], **values) -> Rows:
     params = list(compiled.params)
     prepared = {name: _prepared(value, connection) for name, value in values.items()}
     for position, name, index in compiled.slots:
-        params[position] = prepared[name][index]
+        params[position] = _like(compiled.params[position], prepared[name][index])
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, params)
         found = cursor.fetchall()
@@ -156,7 +156,9 @@ def _stand_in(value):
     if isinstance(value, bool):
         raise CompileError("True/False cannot be told apart in SQL; let the builder capture it.")
     if isinstance(value, int):
-        return -1_000_000_000 - number
+        # Within every integer column's range (Django refuses a value outside a small or
+        # positive column's range before any SQL is written), and rare as a constant.
+        return 30_000 + number % 2_000
     if isinstance(value, str):
         return f"\x1fstand-in-{number}\x1f"
     if isinstance(value, datetime.datetime):
@@ -225,7 +227,22 @@ def _is_moment(param, connection) -> bool:
 
 
 def _same(param, wanted) -> bool:
+    if _is_integer(wanted):
+        # psycopg 3 receives integers wrapped in their column's size (Int2, Int4, Int8).
+        return _is_integer(param) and int(param) == wanted
     return type(param) is type(wanted) and param == wanted
+
+
+def _like(param, value):
+    """`value` in the form Django gave the stand-in it replaces (an integer keeps its
+    wrapper, so PostgreSQL compares it as the column's own type)."""
+    if _is_integer(param) and type(param) is not int:
+        return type(param)(value)
+    return value
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def first(model, build: Callable[[SimpleNamespace], QuerySet], **values):

@@ -261,8 +261,6 @@ def test_the_article_page_loader_reads_every_kind_of_field():
 
             read = detail.read(
                 everything,
-                # Picked by id: on PostgreSQL an IntegerField's value reaches the SQL
-                # wrapped (Int4), which compiled.rows cannot trace yet.
                 lambda p: everything.objects.filter(id=p.id).values_list(
                     *detail.columns(everything)
                 ),
@@ -384,3 +382,29 @@ def test_compiled_reads_go_where_the_database_routers_send_them(replica, setting
     assert page.status_code == 200 and b"Routed" in page.content
     assert on_replica.captured_queries and "articles_article" in on_replica[0]["sql"]
     assert not [q for q in on_default.captured_queries if "articles_article" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "field, values",
+    [
+        ("position", (2, 5)),  # Section.position: a PositiveSmallIntegerField
+        ("pk", (0, 0)),  # a BigAutoField, replaced below by the real ids
+    ],
+)
+def test_values_compared_with_any_integer_field_reach_the_sql(field, values):
+    """On PostgreSQL, Django hands an integer to psycopg wrapped in the column's own size
+    (Int2, Int4, Int8), and refuses a value outside a small or positive column's range: a
+    compiled query must find and fill such values as well."""
+    first = Section.objects.create(name="First", slug="first", position=2)
+    second = Section.objects.create(name="Second", slug="second", position=5)
+    if field == "pk":
+        values = (first.pk, second.pk)
+
+    def names(value):
+        return compiled.rows(
+            lambda p: Section.objects.filter(**{field: p.value}).values_list("name", flat=True),
+            value=value,
+        )
+
+    assert names(values[0]) == ["First"]
+    assert names(values[1]) == ["Second"]
