@@ -36,6 +36,9 @@ demo: migrate
 
 run: demo
 	@echo "Serving http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/) - Ctrl-C stops."
+	@echo "Background tasks and the periodic schedule run in a thread of this server. For the real"
+	@echo "thing, run workers as processes (as many as you like, on any machine):"
+	@echo "  TASKS_EMBEDDED_WORKER=0 make run   and, in another terminal,   $(PY) manage.py worker"
 	@$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(DEV_STAMP) browser
@@ -55,6 +58,8 @@ format: $(DEV_STAMP)
 serve: $(STAMP)
 	@mkdir -p var
 	@test -f var/secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key
+	@echo "gunicorn never runs background tasks: start a worker beside it with"
+	@echo "  DEBUG=0 SECRET_KEY=\$$(cat var/secret-key) $(PY) manage.py worker"
 	DEBUG=0 SECRET_KEY=$$(cat var/secret-key) ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SERVE_MEDIA=1 \
 	  sh -c '$(PY) manage.py collectstatic --noinput -v0 && $(PY) manage.py migrate --noinput -v0 && \

@@ -49,3 +49,6 @@ class NewsroomUserAdmin(AdministratorsOnly, UserAdmin):
 @admin.register(Group)
 class NewsroomGroupAdmin(AdministratorsOnly, GroupAdmin):
     pass
+
+
+from newsroom import tasks_admin  # noqa: E402, F401  (the "Failed tasks" page)

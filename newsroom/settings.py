@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
-from newsroom.env import ConfigError, env_bool, env_int, env_list, env_str
+from newsroom.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",  # backup codes
     "django_prose_editor",
     "django_tasks",
+    "django_tasks_db",
     "newsroom",
     "authors",
     "articles",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "newsroom.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.pagecache.PageCacheMiddleware",
+    "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
     "newsroom.security.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,27 +129,29 @@ TEMPLATES = [
 
 # --- Database ----------------------------------------------------------------------------
 
-DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    _url_help = "expected e.g. postgres://user:password@127.0.0.1:5432/newsroom"
-    if DATABASE_URL.split("://", 1)[0] not in {"postgres", "postgresql", "pgsql", "sqlite"}:
-        raise ConfigError(f"DATABASE_URL must start with postgres:// or sqlite:// ({_url_help}).")
+_url_help = "expected e.g. postgres://user:password@127.0.0.1:5432/newsroom"
+
+
+def _database(
+    name: str, url: str, *, postgres_only: bool = False, connect_timeout: int = 3
+) -> dict:
+    """The DATABASES entry for a URL read from the variable `name`."""
+    schemes = {"postgres", "postgresql", "pgsql"} | (set() if postgres_only else {"sqlite"})
+    if url.split("://", 1)[0] not in schemes:
+        allowed = "postgres://" if postgres_only else "postgres:// or sqlite://"
+        raise ConfigError(f"{name} must start with {allowed} ({_url_help}).")
     try:
-        _db = dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("DB_CONN_MAX_AGE", 300),
-            conn_health_checks=True,
+        database = dj_database_url.parse(
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 300), conn_health_checks=True
         )
     except Exception as exc:  # dj-database-url raises several kinds; all mean "bad URL".
-        raise ConfigError(
-            f"DATABASE_URL is not a valid database URL: {exc} ({_url_help})."
-        ) from None
-    if not _db.get("NAME"):
-        raise ConfigError(f"DATABASE_URL names no database ({_url_help}).")
-    if _db["ENGINE"] == "django.db.backends.postgresql":
-        options = _db.setdefault("OPTIONS", {})
+        raise ConfigError(f"{name} is not a valid database URL: {exc} ({_url_help}).") from None
+    if not database.get("NAME"):
+        raise ConfigError(f"{name} names no database ({_url_help}).")
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
         # Fail fast instead of hanging when PostgreSQL is down or restarting.
-        options.setdefault("connect_timeout", 3)
+        options.setdefault("connect_timeout", connect_timeout)
         # Server-side parameters let psycopg prepare the statements each page repeats (after
         # five uses on a connection), so PostgreSQL stops re-planning them: about half the
         # database time of a page (docs/performance.md).
@@ -156,8 +160,12 @@ if DATABASE_URL:
         if env_bool("DB_PREPARED_STATEMENTS", default=True):
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", 5)
+    return database
 
-    DATABASES = {"default": _db}
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": _database("DATABASE_URL", DATABASE_URL)}
 else:
     _sqlite_path = Path(env_str("SQLITE_PATH", str(BASE_DIR / "var" / "newsroom.sqlite3")))
     _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +176,27 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+
+# Read replicas (newsroom/replicas.py): streaming replicas of the primary, "replica1"...
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigError(
+            "DATABASE_REPLICA_URLS needs DATABASE_URL to name their PostgreSQL primary."
+        )
+    # A replica that does not answer costs readers a second once; then the primary serves
+    # them while it is out of rotation.
+    _replica = _database("DATABASE_REPLICA_URLS", _url, postgres_only=True, connect_timeout=1)
+    # Tests read the test database through it: no test replica is created or migrated.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["newsroom.replicas.ReplicaRouter"]
+# After a change, how long to wait for the replicas to replay it before holding the late ones
+# out of rotation; and how long a replica that failed stays out before it is tried again.
+REPLICA_WAIT_SECONDS = env_int("REPLICA_WAIT_SECONDS", 5)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -199,8 +228,32 @@ else:
 # --- Background tasks (newsroom/background.py) ----------------------------------------------
 
 # Django's task API through the django-tasks backport (Django 6 ships it as django.tasks).
-# The embedded default runs each task in the process that enqueues it, after the commit.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The queue is a table of the database (django-tasks-db): a task enqueued in a transaction
+# commits or rolls back with it, and workers on any machine take tasks with SELECT … FOR
+# UPDATE SKIP LOCKED (docs/decisions.md, "Background tasks"). `manage.py worker` runs them;
+# the development server drains the same queue in a thread of its own (TASKS_EMBEDDED_WORKER).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    # Runs each task in the process that enqueues it, at once: no retries, no schedule.
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env_str("TASKS_BACKEND", "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise ConfigError(
+        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {_task_backend!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+# `manage.py runserver` runs a worker in a thread (never gunicorn: see newsroom/apps.py).
+TASKS_EMBEDDED_WORKER = env_bool("TASKS_EMBEDDED_WORKER", default=DEBUG)
+# A failed task runs again after TASKS_RETRY_SECONDS, then 4×, 16×… that, TASKS_ATTEMPTS
+# times in all, before it waits in the admin ("Failed tasks") for someone to retry it.
+TASKS_ATTEMPTS = env_int("TASKS_ATTEMPTS", 4, minimum=1)
+TASKS_RETRY_SECONDS = env_int("TASKS_RETRY_SECONDS", 30)
+# Workers note they are alive this often; a task whose worker has been silent for six
+# beats (killed, machine lost) is failed as lost and retried.
+TASKS_HEARTBEAT_SECONDS = env_float("TASKS_HEARTBEAT_SECONDS", 5, minimum=0.1)
+# Finished task results and schedule records are deleted after this many days.
+TASKS_KEEP_DAYS = env_int("TASKS_KEEP_DAYS", 14, minimum=1)
 
 # --- Page cache (see newsroom/pagecache.py and docs/performance.md) ----------------------
 
@@ -282,10 +335,66 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Photos, renditions and portraits: the local folder (temporary name, then rename:
+# newsroom/storage.py), or with MEDIA_STORAGE=s3 a bucket through django-storages. Code
+# only ever uses Django's storage API, so this is the one place that differs.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").lower()
+if MEDIA_STORAGE == "local":
+    MEDIA_URL = env_str("MEDIA_URL", "/media/")
+    _media_storage = {"BACKEND": "newsroom.storage.FileSystemMediaStorage"}
+elif MEDIA_STORAGE == "s3":
+    from newsroom.storage import s3_storage
+
+    _bucket = env_str("S3_BUCKET")
+    if not _bucket:
+        raise ConfigError("S3_BUCKET must be set when MEDIA_STORAGE=s3 (the bucket's name).")
+    _endpoint = env_str("S3_ENDPOINT_URL").rstrip("/")  # empty: Amazon S3 itself
+    if _endpoint and not _endpoint.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"S3_ENDPOINT_URL must start with http:// or https://, not {_endpoint!r}."
+        )
+    _region = env_str("S3_REGION", "us-east-1")
+    # Where readers' browsers fetch media: a CDN, or the bucket itself.
+    MEDIA_URL = env_str(
+        "MEDIA_URL",
+        f"{_endpoint}/{_bucket}/"
+        if _endpoint
+        else f"https://{_bucket}.s3.{_region}.amazonaws.com/",
+    )
+    if not MEDIA_URL.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"MEDIA_URL must be an absolute http(s) address with S3, not {MEDIA_URL!r}."
+        )
+    MEDIA_URL = MEDIA_URL.rstrip("/") + "/"
+    _signed = env_bool("S3_SIGNED_URLS", default=False)
+    _expiry = env_int("S3_URL_EXPIRY", 3600, minimum=60)
+    # A page keeps the URLs it was rendered with for as long as it is cached, here and by
+    # browsers and CDNs: a signed URL must outlive every such copy.
+    _page_lifetime = PAGE_CACHE_SECONDS + PAGE_CACHE_STALE_SECONDS + HTTP_CACHE_SECONDS
+    if _signed and _expiry <= _page_lifetime:
+        raise ConfigError(
+            f"S3_URL_EXPIRY ({_expiry} s) must be longer than a cached page lives "
+            f"(PAGE_CACHE_SECONDS + PAGE_CACHE_STALE_SECONDS + HTTP_CACHE_SECONDS = "
+            f"{_page_lifetime} s), or pages would show expired photo addresses."
+        )
+    _media_storage = s3_storage(
+        bucket=_bucket,
+        endpoint=_endpoint,
+        region=_region,
+        media_url=MEDIA_URL,
+        # Unset: boto3's own chain (AWS_ACCESS_KEY_ID…, an instance role).
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+        acl=env_str("S3_DEFAULT_ACL"),  # e.g. public-read, where no bucket policy does it
+        signed=_signed,
+        expiry=_expiry,
+        timeout=env_int("S3_TIMEOUT", 5, minimum=1),
+    )
+else:
+    raise ConfigError(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         # Hashed, compressed names in production; plain files while developing and testing.
         "BACKEND": (
@@ -303,7 +412,7 @@ PHOTO_MAX_MEGAPIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 50, minimum=1)
 PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 120, minimum=16)
 # Media is served by Django only while developing; in production the proxy or object
 # storage serves it (see docs/deployment.md).
-SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG and MEDIA_STORAGE == "local")
 
 # --- Security ----------------------------------------------------------------------------
 

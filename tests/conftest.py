@@ -75,3 +75,81 @@ def editor_client(client, editor):
 @pytest.fixture
 def groups(db):
     return {group.name: group for group in Group.objects.all()}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server on a loopback port, for the whole run (tests/s3.py)."""
+    from tests import s3
+
+    server, endpoint = s3.start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_bucket(settings, s3_endpoint):
+    """Media stored in a fresh bucket on the S3 endpoint, as with MEDIA_STORAGE=s3."""
+    from tests import s3
+
+    bucket = s3.Bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket.storage()}
+    settings.MEDIA_URL = bucket.media_url
+    return bucket
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Tests run a task in the process that enqueues it, at once, unless they ask for the
+    real queue (`task_queue`, `task_worker`)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def task_queue(settings):
+    """The database queue, as configured by default: enqueued tasks wait for a worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def task_worker(task_queue, transactional_db, tmp_path):
+    """Start real `manage.py worker` processes on the test database:
+    ``task_worker("--schedule", "…", PROBE_FILE="…")`` returns the process (its log is
+    ``process.log``); every one still running is stopped at the end of the test. Without
+    ``--schedule`` a worker fires no periodic job.
+
+    Other processes must reach the database the test writes, committed: so PostgreSQL
+    (pytest's SQLite database lives in this process's memory) and `transactional_db`."""
+    from django.db import connection
+
+    from tests.support import clean_env, database_url_for_subprocess, start_worker, stop_process
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "worker processes need a database other processes can reach: this runs in the "
+            "PostgreSQL pass (DATABASE_URL=postgres://…)"
+        )
+    started = []
+
+    def start(*args, **env):
+        if "--schedule" not in args:
+            # The project's periodic jobs would add tasks of their own to what tests count.
+            args = (*args, "--schedule", "tests.task_probes.NO_SCHEDULE")
+        log = tmp_path / f"worker-{len(started)}.log"
+        process = start_worker(
+            clean_env(
+                DATABASE_URL=database_url_for_subprocess(tmp_path),
+                LOG_LEVEL="INFO",
+                **env,
+            ),
+            *args,
+            log=log,
+        )
+        process.log = log
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_process(process)

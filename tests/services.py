@@ -100,7 +100,7 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
-    def init(self) -> None:
+    def _make_root(self) -> None:
         self.data.parent.mkdir(parents=True, exist_ok=True)
         if self.as_postgres:
             shutil.chown(self.data.parent, "postgres")
@@ -109,6 +109,9 @@ class PostgresServer:
                 if str(parent) in ("/", "/tmp"):
                     break
                 os.chmod(parent, os.stat(parent).st_mode | 0o005)
+
+    def init(self) -> None:
+        self._make_root()
         self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
                   "--no-sync")  # fmt: skip
 
@@ -123,6 +126,49 @@ class PostgresServer:
         if not wait:
             command.insert(-1, "-W")
         self._run(*command)
+
+
+class StreamingReplica(PostgresServer):
+    """A hot standby of `primary`: pg_basebackup -R (streaming replication, the standby
+    signal and primary_conninfo written for it), replaying `delay` behind the primary
+    (recovery_min_apply_delay), so that its lag is real and long enough to observe."""
+
+    def __init__(self, root: Path, primary: PostgresServer, delay: str):
+        super().__init__(root)
+        self.primary = primary
+        self.delay = delay
+
+    def init(self) -> None:
+        self._make_root()
+        self._run(_pg_bin("pg_basebackup"), "-D", str(self.data), "-R", "-X", "stream",
+                  "-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", str(self.primary.port),
+                  "-U", "postgres")  # fmt: skip
+        with (self.data / "postgresql.auto.conf").open("a") as conf:
+            conf.write(f"recovery_min_apply_delay = '{self.delay}'\n")
+
+
+def _needs_binaries(*names: str) -> None:
+    missing = [name for name in names if not _pg_bin(name)]
+    if missing:
+        pytest.skip(f"PostgreSQL server binaries ({', '.join(missing)}) are not installed here")
+
+
+@contextmanager
+def streaming_pair(root: Path, *, delay: str, before_backup=None):
+    """A primary of our own and a streaming replica of it, `delay` behind;
+    `before_backup(primary)` runs before the replica is made (to migrate, say)."""
+    _needs_binaries("initdb", "pg_ctl", "pg_basebackup")
+    with postgres_server(root / "primary") as primary:
+        if before_backup is not None:
+            before_backup(primary)
+        replica = StreamingReplica(root / "replica", primary, delay)
+        replica.init()
+        replica.start()
+        try:
+            yield primary, replica
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+                replica.stop("immediate")
 
 
 @contextmanager

@@ -20,7 +20,10 @@ def clean_env(**overrides: str) -> dict[str, str]:
     names = {
         "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
         "REDIS_URL", "MEDIA_ROOT", "STATIC_ROOT", "TIME_ZONE", "SITE_URL", "SITE_NAME",
-        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS",
+        "SECURE_SSL_REDIRECT", "SQLITE_PATH", "PAGE_CACHE_SECONDS", "DATABASE_REPLICA_URLS",
+        "REPLICA_WAIT_SECONDS", "REPLICA_RETRY_SECONDS", "MEDIA_STORAGE", "MEDIA_URL",
+        "S3_ENDPOINT_URL", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
+        "S3_DEFAULT_ACL", "S3_SIGNED_URLS", "S3_URL_EXPIRY", "S3_TIMEOUT",
     }  # fmt: skip
     # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests only (tests/e2e/conftest.py).
     names.add("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -84,3 +87,48 @@ def fetch(url: str, headers: dict[str, str] | None = None):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+def start_worker(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
+    """`manage.py worker` (the container's worker command) as a process of its own, writing
+    to the file `log`."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--no-startup-delay", "-v", "2", *args],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def stop_process(process: subprocess.Popen, *, timeout: float = 10) -> None:
+    """SIGTERM (a worker finishes its task in hand), then SIGKILL if it will not go."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until(condition, *, timeout: float, what: str, log: Path | None = None):
+    """Poll `condition` until it returns something true; fail naming `what` (and showing
+    the end of `log`) if it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.1)
+    said = log.read_text()[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"{what} did not happen within {timeout} s\n{said}")
+
+
+def run_queued_tasks() -> None:
+    """Run every task of the database queue that is due, in this process, then return:
+    `manage.py worker --batch`. Its worker closes "old" connections between tasks, which
+    inside a test's transaction would close the test's own connection: not here."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("worker", "--batch", "--no-startup-delay", verbosity=0)

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('newsroom', '0004_two_step_reset'),
+        ('newsroom', '0006_background_tasks'),
     ]
 
     operations = [
