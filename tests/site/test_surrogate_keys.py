@@ -312,6 +312,11 @@ NOT_SHOWN = {
     "articles.RevisionSnapshot": "versions, for the desk",
     "newsroom.RateLimitCounter": "sign-in throttling",
     "newsroom.TwoStepReset": "sign-in",
+    "newsroom.ReplicaHold": "which read replicas are out of rotation",
+    "newsroom.TaskAttempt": "the task queue's bookkeeping",
+    "newsroom.FailedTask": "the task queue's bookkeeping",
+    "newsroom.ScheduledRun": "the task queue's bookkeeping",
+    "newsroom.WorkerHeartbeat": "the task queue's bookkeeping",
     "taggit.TaggedItem": "taggit's generic links; ours are articles.TaggedArticle",
 }
 
