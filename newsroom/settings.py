@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "newsroom",
     "authors",
     "articles",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
     "newsroom.security.RefuseNulBytesMiddleware",
+    # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
+    # its answers are cached under the content version like any page.
+    "wordpress.middleware.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -271,6 +275,13 @@ PAGE_CACHE_KEEP_SECONDS = env_int("PAGE_CACHE_KEEP_SECONDS", 86400)
 SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 300)
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
+
+# The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
+# task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.
+CACHE_PROXIES = env_list("CACHE_PROXIES")
+for _proxy in CACHE_PROXIES:
+    if not _proxy.startswith("http://"):
+        raise ConfigError(f"CACHE_PROXIES must list http:// addresses, not {_proxy!r}.")
 
 # --- Authentication ----------------------------------------------------------------------
 

@@ -311,8 +311,9 @@ NOT_SHOWN = {
     "articles.ArticleEvent": "the desk's workflow history",
     "articles.RevisionSnapshot": "versions, for the desk",
     "newsroom.RateLimitCounter": "sign-in throttling",
+    "newsroom.ReplicaHold": "which read replicas readers may use (newsroom/replicas.py)",
     "newsroom.TwoStepReset": "sign-in",
-    "newsroom.ReplicaHold": "which read replicas are out of rotation",
+    # Background tasks (newsroom/background.py, newsroom/worker.py): the queue's bookkeeping.
     "newsroom.TaskAttempt": "the task queue's bookkeeping",
     "newsroom.FailedTask": "the task queue's bookkeeping",
     "newsroom.ScheduledRun": "the task queue's bookkeeping",
