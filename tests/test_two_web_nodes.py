@@ -19,7 +19,6 @@ from django.apps import apps
 from django.db import connection
 
 from articles.models import Photo
-from newsroom.models import ContentVersion
 from tests import s3
 from tests.factories import jpeg_bytes, make_agency, make_article, make_user
 from tests.services import redis_server
@@ -96,7 +95,6 @@ def reference_data(transactional_db):
     """What the data migrations create (sections, roles), back after an earlier
     transactional test's flush."""
     import_module("articles.migrations.0002_sections_and_roles").seed(apps)
-    ContentVersion.objects.get_or_create(pk=1)
 
 
 def test_a_photo_uploaded_on_one_node_is_shown_by_the_other(

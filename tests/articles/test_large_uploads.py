@@ -20,7 +20,6 @@ from PIL import Image, ImageFile
 from articles import photos
 from articles.models import Photo
 from newsroom import decoding, imaging
-from newsroom.models import ContentVersion
 from tests.articles.test_photo_uploads import png_claiming, stored_files, upload
 from tests.factories import jpeg_bytes, make_user
 
@@ -184,7 +183,6 @@ def test_what_is_kept_of_a_big_photo_is_at_most_3200_pixels_and_upright():
 def roles_after_flush(transactional_db):
     """What the data migrations create, back after a transactional test's flush."""
     import_module("articles.migrations.0002_sections_and_roles").seed(apps)
-    ContentVersion.objects.get_or_create(pk=1)
 
 
 @pytest.mark.django_db(transaction=True)
