@@ -2,6 +2,7 @@
 requests), issues with how far their sending got, the briefing's preview and the
 breaking-news alert. Editors only (newsletter/permissions.py)."""
 
+import datetime
 import json
 
 from django import forms
@@ -11,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from articles.models import Article
 from newsletter import mail, permissions, services
@@ -72,12 +74,18 @@ class SubscriberAdmin(EditorsOnly, admin.ModelAdmin):
 class AlertForm(forms.Form):
     article = forms.ModelChoiceField(
         queryset=Article.objects.none(),
-        help_text="A published story. The alert goes to the readers who chose its sections.",
+        help_text=(
+            "A story published in the last three days. The alert goes to the readers who "
+            "chose one of its sections."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["article"].queryset = Article.objects.published().newest_first()[:200]
+        since = timezone.now() - datetime.timedelta(days=3)
+        self.fields["article"].queryset = (
+            Article.objects.published().filter(published_at__gte=since).newest_first()
+        )
 
 
 @admin.register(Issue)

@@ -38,23 +38,29 @@ class Mailbox:
     def clear(self):
         self.messages.clear()
 
+    def start(self):
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        """The server goes away (an outage); start() brings it back on the same port."""
+        self.controller.stop()
+
 
 @pytest.fixture
 def smtp_server(settings):
     """An SMTP server of this test run; Django's SMTP backend sends to it."""
     mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    mailbox.port = port = free_port()
+    mailbox.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = False
-    mailbox.controller = controller
     yield mailbox
-    controller.stop()
+    mailbox.stop()
 
 
 def text_part(message) -> str:
