@@ -75,13 +75,18 @@ class Issue(models.Model):
         SENT = "sent", "Sent"
         WITHDRAWN = "withdrawn", "Stopped: a story in it was unpublished"
 
-    kind = models.CharField(max_length=10, choices=Kind)
-    subject = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind, help_text="Briefing or alert.")
+    subject = models.CharField(max_length=200, help_text="The email's subject line.")
     html = models.TextField()
     text = models.TextField()
     articles = models.ManyToManyField("articles.Article", related_name="+")
-    state = models.CharField(max_length=10, choices=State, default=State.SENDING)
-    created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        max_length=10,
+        choices=State,
+        default=State.SENDING,
+        help_text="Sending until every subscriber's copy has been handed to the mail server.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="When it was made.")
     created_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

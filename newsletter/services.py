@@ -35,9 +35,11 @@ def request_subscription(request: tokens.Request) -> None:
 @transaction.atomic
 def confirm(request: tokens.Request) -> Subscriber:
     """Record the reader's consent (now, and where they gave it) and what they chose."""
-    subscriber, _ = Subscriber.objects.select_for_update().get_or_create(
-        email=request.email, defaults={"source": request.source}
-    )
+    # Mail systems treat the part before the @ without regard to case, and so do we: one
+    # reader, one subscription.
+    subscriber = Subscriber.objects.select_for_update().filter(email__iexact=request.email).first()
+    if subscriber is None:
+        subscriber = Subscriber(email=request.email)
     subscriber.wants_briefing = request.wants_briefing
     subscriber.consent_at = timezone.now()
     subscriber.source = request.source

@@ -122,3 +122,14 @@ def test_confirming_again_changes_what_a_subscriber_receives(client, smtp_server
     subscriber = Subscriber.objects.get(email=ADDRESS)
     assert not subscriber.wants_briefing
     assert [s.slug for s in subscriber.sections.all()] == ["politics"]
+
+
+def test_one_reader_is_one_subscriber_whatever_the_case_of_the_address(
+    client, smtp_server, task_queue
+):
+    Subscriber.objects.create(email=ADDRESS, wants_briefing=True, source="article")
+    subscribe(client, ADDRESS.upper(), briefing="", sections=["world"])
+    run_queued_tasks()
+    client.post(link(text_part(smtp_server.messages[0]), "/newsletter/confirm/"))
+    [subscriber] = Subscriber.objects.all()
+    assert [s.slug for s in subscriber.sections.all()] == ["world"]
