@@ -101,7 +101,13 @@ def shoot(base, inbox, manage, env) -> None:
         briefing = inbox.wait(2)
         html = briefing.get_body(preferencelist=("html",)).get_content()
         mail = browser.new_page(viewport={"width": 700, "height": 900})
-        mail.set_content(html)
+        # Shown at an address of the site itself: development media answers with
+        # Cross-Origin-Resource-Policy: same-origin (see docs/newsletter.md on images).
+        mail.route(
+            base + "/email-preview",
+            lambda route: route.fulfill(body=html, content_type="text/html"),
+        )
+        mail.goto(base + "/email-preview")
         mail.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
         mail.screenshot(path=str(HERE / "newsletter-briefing.png"), full_page=True)
         browser.close()
