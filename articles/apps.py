@@ -10,6 +10,7 @@ class ArticlesConfig(AppConfig):
         from taggit.models import Tag
 
         from articles import (
+            keys,
             revisions,  # noqa: F401 - registers articles with reversion
             schedule,
             sqlite_triggers,
@@ -40,6 +41,8 @@ class ArticlesConfig(AppConfig):
         for model in (Photo, Section, Agency, Tag, FrontPageSlot, BreakingNews, Author, AuthorLink):
             pagecache.watch(model)
         pagecache.register_next_change(schedule.next_change_at)
+        # Which surrogate keys each change affects (purges of the page cache and proxies).
+        keys.watch_all()
 
         # On SQLite the tag links' triggers would break any migration that remakes the
         # articles table: out of the way while migrations run (articles/sqlite_triggers.py).

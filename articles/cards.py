@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 from django.db.models import QuerySet
 
+from articles import keys
 from articles.models import Agency, Article, Byline, Photo, Section, TaggedArticle
 from authors.models import Author
 from newsroom import compiled
@@ -83,6 +84,7 @@ def load(
         articles.append(article)
     if authors is not None:
         attach_bylines(articles, authors)
+    keys.show_cards(articles)
     return articles
 
 
@@ -133,15 +135,17 @@ def attach_categories(articles: list[Article]) -> None:
         ids=ids,
     ):
         sections[article_id].append((section_id, name))
-    for article_id, name in compiled.rows(
+    for article_id, tag_id, name in compiled.rows(
         lambda p: (
             TaggedArticle.objects.filter(content_object_id__in=p.ids)
             .order_by("tag__name")
-            .values_list("content_object_id", "tag__name")
+            .values_list("content_object_id", "tag_id", "tag__name")
         ),
         ids=ids,
     ):
         tags[article_id].append(name)
+        keys.show(keys.tag(tag_id))
+    keys.show(*(keys.section(pk) for named in sections.values() for pk, _name in named))
     for article in articles:
         primary = [article.primary_section.name] if article.primary_section_id else []
         others = [name for pk, name in sections[article.pk] if pk != article.primary_section_id]

@@ -1,6 +1,7 @@
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
+from articles import keys
 from articles.models import BreakingNews, Section
 from newsroom import pagecache
 
@@ -32,6 +33,8 @@ def chrome_for(request) -> dict:
             cache.set(key, chrome, 3600)
         _memo = (state.version, chrome)
     request.newsroom_chrome = chrome
+    # The banner's key whether one is up or not: putting one up changes every page.
+    keys.show(keys.BANNER, *(keys.section(s.pk) for s in chrome["sections"]))
     return chrome
 
 

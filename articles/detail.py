@@ -14,7 +14,7 @@ import datetime
 
 from taggit.models import Tag
 
-from articles import cards
+from articles import cards, keys
 from articles.models import Agency, Article, Byline, Correction, Section, TaggedArticle
 from authors.models import Author
 from newsroom import compiled
@@ -93,6 +93,12 @@ def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
     article = found[0]
     related = {name: related_objects(name, article.pk) for name in RELATIONS}
     article.loaded_authors = related.pop("authors")
+    keys.show_authors(article.loaded_authors)
+    keys.show(
+        *(keys.section(s.pk) for s in related["sections"]),
+        *(keys.agency(a.pk) for a in related["agencies"]),
+        *(keys.tag(t.pk) for t in related["tags"]),
+    )
     cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, objects in related.items():
         # What prefetch_related leaves behind: the manager's own queryset (so that

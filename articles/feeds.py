@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import strip_tags
 
-from articles import cards, listing
+from articles import cards, keys, listing
 from articles.models import Article, Correction, Section
 from articles.renditions import best
 from authors.models import Author
@@ -121,7 +121,12 @@ class ArticleFeed(Feed):
         tag's id) are stand-ins of a compiled query (newsroom/compiled.py)."""
         return Article.objects.published(at=p.now)
 
+    def shows(self, obj) -> tuple[str, ...]:
+        """The surrogate keys of this feed's choice of stories (articles/keys.py)."""
+        return (keys.FEED,)
+
     def items(self, obj=None):
+        keys.show(*self.shows(obj))
         stories = self.stories  # a method: found again by its class (newsroom/compiled.py)
         items = cards.load(
             lambda p: stories(p).newest_first(),
@@ -195,12 +200,18 @@ class ObjectFeed(ArticleFeed):
 class SectionFeed(ObjectFeed):
     model = Section
 
+    def shows(self, obj):
+        return keys.section(obj.pk), keys.section_list(obj.pk)
+
     def stories(self, p):
         return super().stories(p).filter(listing.in_section(p.subject))
 
 
 class AuthorFeed(ObjectFeed):
     model = Author
+
+    def shows(self, obj):
+        return keys.author(obj.pk), keys.author_list(obj.pk)
 
     def stories(self, p):
         return super().stories(p).filter(listing.by_author(p.subject))
@@ -212,6 +223,9 @@ class TagFeed(ObjectFeed):
 
     def page_path(self, obj) -> str:
         return f"/tags/{obj.slug}/"  # taggit's Tag has no get_absolute_url
+
+    def shows(self, obj):
+        return keys.tag(obj.pk), keys.tag_list(obj.pk)
 
     def stories(self, p):
         return super().stories(p).tagged(p.subject, at=p.now)
@@ -233,11 +247,13 @@ class CorrectionsFeed(Feed):
         return "Every correction, clarification and update, newest first."
 
     def items(self):
-        return (
+        notes = list(
             Correction.objects.filter(article__in=Article.objects.published())
             .select_related("article")
             .order_by("-created_at", "-id")[:ITEMS]
         )
+        keys.show(keys.CORRECTIONS, *(keys.article(note.article_id) for note in notes))
+        return notes
 
     def item_title(self, item):
         return f"{item.get_kind_display()}: {item.article.headline}"

@@ -17,7 +17,7 @@ from articles.previews import DURATIONS
 from articles.services import StaleEdit
 from articles.tag_names import check_tag_names
 from authors.models import Author
-from newsroom import imaging
+from newsroom import imaging, storage
 
 
 class OrderedAutocompleteMultiple(AutocompleteSelectMultiple):
@@ -298,6 +298,8 @@ class PhotoForm(forms.ModelForm):
         result = self.upload_result
         if isinstance(result, imaging.ImageRejected):
             raise ValidationError(result.messages, code=result.code)
+        if isinstance(result, storage.NotStored):
+            return upload  # clean() says so above the form
         if result is None or not result.image:
             raise ImproperlyConfigured(
                 "PhotoForm got an upload nobody processed: photos.process() it before "
@@ -314,6 +316,9 @@ class PhotoForm(forms.ModelForm):
             self.add_error("credit", "Give the photo a credit line or choose its agency.")
         if rights == UsageRights.CREATIVE_COMMONS and not cleaned.get("licence", "").strip():
             self.add_error("licence", "Say which Creative Commons licence, e.g. “CC BY 4.0”.")
+        if isinstance(self.upload_result, storage.NotStored):
+            # Above the form: it may come from a new focal point as well as a new file.
+            raise self.upload_result
         files = self.new_files
         if files is not None and files.image and not cleaned.get("save_anyway"):
             similar = photos.near_duplicates(files.perceptual_hash, exclude_pk=self.instance.pk)

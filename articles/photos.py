@@ -11,6 +11,8 @@ exist: files nobody uses are removed (`discard`), and the old files go only once
 ones are committed.
 """
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -19,7 +21,9 @@ from django.db import transaction
 from django.db.models import Count
 
 from articles.models import Photo
-from newsroom import decoding, imaging
+from newsroom import decoding, imaging, storage
+
+logger = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_BITS = 8  # of 64: resized or re-compressed copies differ by a few bits
 
@@ -47,8 +51,8 @@ class NewFiles:
 
 def process(upload, *, focal: tuple[float, float] = (0.5, 0.5)) -> NewFiles:
     """Decode an upload, make its renditions and write them all, on the decoding thread
-    (newsroom/decoding.py). Call it outside any transaction; raises imaging.ImageRejected,
-    and leaves no file behind when it fails."""
+    (newsroom/decoding.py). Call it outside any transaction; raises imaging.ImageRejected
+    or storage.NotStored, and leaves no file behind when it fails."""
     opened = imaging.inspect(upload)  # a refusal from the header needs no decoding thread
     return decoding.run(_decode_and_write, opened, focal)
 
@@ -61,14 +65,11 @@ def write(prepared: imaging.PreparedImage, *, focal: tuple[float, float]) -> New
     """Write a prepared image and its renditions under a new random name."""
     name = Photo._meta.get_field("image").generate_filename(None, f"upload.{prepared.extension}")
     written: list[str] = []
-    try:
+    with _all_or_nothing(written):
         # The stored bytes are the re-encoded image, never the upload itself (which might
         # carry a payload after the image, or GPS in its metadata).
         written.append(default_storage.save(name, ContentFile(prepared.content)))
         renditions = _save_renditions(written[0], prepared.image, focal, written)
-    except BaseException:
-        _delete(written)
-        raise
     return NewFiles(
         renditions=renditions,
         focal=focal,
@@ -81,19 +82,30 @@ def write(prepared: imaging.PreparedImage, *, focal: tuple[float, float]) -> New
 
 def recut(photo: Photo, *, focal: tuple[float, float]) -> NewFiles:
     """New renditions of a stored photo around another focal point (outside any
-    transaction, like `process`)."""
+    transaction, like `process`; raises storage.NotStored)."""
     renditions = decoding.run(_cut, photo.image.name, focal)
     return NewFiles(renditions=renditions, focal=focal, photo_pk=photo.pk)
 
 
 def _cut(original: str, focal: tuple[float, float]) -> dict:
-    with default_storage.open(original, "rb") as stored:
-        prepared = imaging.prepare(stored)
     written: list[str] = []
-    try:
+    with _all_or_nothing(written):
+        with default_storage.open(original, "rb") as stored:
+            prepared = imaging.prepare(stored)
         return _save_renditions(original, prepared.image, focal, written)
-    except BaseException:
+
+
+@contextmanager
+def _all_or_nothing(written: list[str]):
+    """Delete the files written so far if anything fails; a storage fault becomes the
+    journalist's NotStored (its cause logged for us)."""
+    try:
+        yield
+    except BaseException as failure:
         _delete(written)
+        if isinstance(failure, storage.FAULTS):
+            logger.error("Media storage failed while writing a photo: %r", failure)
+            raise storage.NotStored() from failure
         raise
 
 
@@ -175,9 +187,19 @@ def _files_of(photo: Photo) -> list[str]:
     return names
 
 
+def delete_files(photo: Photo) -> None:
+    """Delete a deleted photo's files once the deletion is committed (a rollback keeps
+    them); a storage fault then is logged, never the deletion's failure."""
+    names = ([photo.image.name] if photo.image else []) + [
+        name for by_width in (photo.renditions or {}).values() for name in by_width.values()
+    ]
+    transaction.on_commit(lambda: _delete(names))
+
+
 def _delete(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
+    # Runs after a commit or while another error is on its way: a file left behind is
+    # harmless (and logged), an exception here would hide what happened.
+    storage.delete_quietly(default_storage, names)
 
 
 @dataclass(frozen=True)

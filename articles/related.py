@@ -8,7 +8,7 @@ the chosen stories that are published now, topped up with the latest of the same
 from django.db.models import Count
 from django.utils import timezone
 
-from articles import cards
+from articles import cards, keys
 from articles.models import Article
 
 SHOWN = 4
@@ -53,6 +53,7 @@ def for_page(article: Article) -> list[Article]:
         related = [by_pk[pk] for pk in chosen if pk in by_pk][:SHOWN]
     if len(related) < SHOWN and article.primary_section_id:
         shown = [article.pk, *(story.pk for story in related)]
+        keys.show(keys.section_list(article.primary_section_id))  # the section's newest
         related += cards.load(
             lambda p: (
                 Article.objects.published(at=p.now)

@@ -12,24 +12,32 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from articles.models import Photo
+from newsroom import storage
 from newsroom.site import absolute_url
 
 OG_WIDTH = 1200
 
 
-@lru_cache(maxsize=16384)
 def media_url(name: str) -> str:
     """The public URL of a stored file. A list page shows each card's photo at several
-    widths in two formats, and asking the storage each time was a tenth of the page's CPU.
-    A name's URL depends only on the storage settings (cleared below when tests change
-    them); a storage that signs URLs with an expiry must not be memoised like this."""
+    widths in two formats, and asking the storage each time was a tenth of the page's CPU,
+    so plain URLs are memoised: a name's URL then depends only on the storage settings
+    (cleared below when tests change them). A signed URL expires (S3_SIGNED_URLS): it is
+    asked for each time, never kept past its lifetime."""
+    if storage.urls_expire(default_storage):
+        return default_storage.url(name)
+    return _plain_url(name)
+
+
+@lru_cache(maxsize=16384)
+def _plain_url(name: str) -> str:
     return default_storage.url(name)
 
 
 @receiver(setting_changed)
 def _forget_urls(*, setting, **kwargs):
     if setting in {"MEDIA_URL", "STORAGES"}:
-        media_url.cache_clear()
+        _plain_url.cache_clear()
 
 
 def _sized(photo: Photo, fmt: str) -> list[tuple[int, str]]:

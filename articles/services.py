@@ -231,6 +231,34 @@ def publish(article: Article, *, by, at: datetime.datetime | None = None) -> Art
 
 
 @transaction.atomic
+def publish_imported(article: Article, *, by, at: datetime.datetime, note: str) -> Article:
+    """Publish a story brought in from another system at the time it first went out there
+    (services.publish() gives a story published now today's date). The same checks as any
+    publication (permission, preflight, workflow), and the step is recorded with `note`
+    saying where it came from. Only past times: a future one is a schedule, which an import
+    never makes."""
+    if timezone.is_naive(at):
+        raise ValueError("The publish time needs a time zone.")
+    if at > timezone.now():
+        raise ValueError("An imported story can only be published at a time already past.")
+    current = _locked(article)
+    permissions.check(permissions.can_publish, by, current)
+    problems = preflight.problems(current)
+    if problems:
+        raise PublishBlocked(problems)
+    old_path = current.public_path() if current.published_at else None
+    current.move_to(Status.PUBLISHED)
+    current.published_at = at
+    if current.first_published_at is None or current.first_published_at > at:
+        current.first_published_at = at
+    _bump(current, "status", "published_at", "first_published_at")
+    related.refresh(current)
+    _remember_old_address(current, old_path)
+    _event(current, EventAction.PUBLISHED, by, note=note, publish_time=at)
+    return current
+
+
+@transaction.atomic
 def unpublish(article: Article, *, by, note: str = "") -> Article:
     """Take a published or scheduled article down; it goes back to draft."""
     now = timezone.now()

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import keys
 from articles.listing import page_number, public_tags
 from articles.models import Article, Section
 from authors.models import Author
@@ -121,10 +122,12 @@ def sitemap_section(request, section):
     """One sitemap, as Django serves it, its `?p=` read by the parser of every paginated
     page (Django's own takes "٣" for 3)."""
     page_number(request.GET.get("p"))
+    keys.show(keys.SITEMAP)
     return django_sitemaps.sitemap(request, sitemaps=SITEMAPS, section=section)
 
 
 def news_sitemap(request):
+    keys.show(keys.SITEMAP)
     since = timezone.now() - NEWS_WINDOW
     articles = (
         Article.objects.published()
@@ -143,6 +146,7 @@ def news_sitemap(request):
 
 def sitemap_index(request):
     """Like Django's index view, but every address from SITE_URL."""
+    keys.show(keys.SITEMAP)
     items = []
     for name, sitemap_class in SITEMAPS.items():
         location = absolute_url(reverse("sitemap_section", kwargs={"section": name}))

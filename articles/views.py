@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
 
-from articles import detail, frontpage, listing, previews, related, seo
+from articles import detail, frontpage, keys, listing, previews, related, seo
 from articles import search as search_engine
 from articles.context_processors import chrome_for
 from articles.models import Article, ArticleRedirect, Correction
@@ -21,6 +21,7 @@ class FrontPageView(TemplateView):
 
     def get_context_data(self, **kwargs):
         page = frontpage.build(sections=chrome_for(self.request)["sections"])
+        keys.show(keys.FRONT)
         return {
             **super().get_context_data(**kwargs),
             "page": page,
@@ -57,6 +58,7 @@ class SectionView(ArticleListView):
         self.section = next((s for s in sections if s.slug == self.kwargs["slug"]), None)
         if self.section is None:
             raise Http404("No such section.")
+        keys.show(keys.section_list(self.section.pk))
         return {"section": self.section.pk}
 
     def stories(self, p):
@@ -82,6 +84,7 @@ class TagView(ArticleListView):
 
     def values(self):
         self.tag = listing.visible_tag_or_404(self.kwargs["slug"])
+        keys.show(keys.tag(self.tag.pk), keys.tag_list(self.tag.pk))
         return {"tag": self.tag.pk}
 
     def stories(self, p):
@@ -109,6 +112,8 @@ class SearchView(TemplateView):
         with planned_each_time():  # how to find a word's matches depends on the word
             page = listing.page_of(search_engine.search(query), self.request.GET.get("page"))
             articles = search_engine.load(page.items, query)
+        keys.show(keys.SEARCH)
+        keys.show_cards(articles)
         return {
             **super().get_context_data(**kwargs),
             "query": query,
@@ -141,6 +146,7 @@ class CorrectionsView(TemplateView):
             .order_by("-created_at", "-id")
         )
         page = listing.page_of(notes, self.request.GET.get("page"))
+        keys.show(keys.CORRECTIONS, *(keys.article(note.article_id) for note in page.items))
         return {
             **super().get_context_data(**kwargs),
             "page_obj": page,
@@ -190,6 +196,7 @@ def _old_address(path: str) -> HttpResponsePermanentRedirect | None:
     )
     if redirect is None:
         return None
+    keys.show(keys.article(redirect.article_id))
     return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
 
 
@@ -218,6 +225,7 @@ def preview_link(request, token):
 
 
 def not_found(request, exception=None):
+    keys.show(keys.MISSING)
     return render(
         request,
         "404.html",

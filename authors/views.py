@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 
+from articles import keys
 from articles.listing import by_author, subject_or_404
 from articles.models import Article
 from articles.seo import page_meta
@@ -16,6 +17,7 @@ class AuthorView(ArticleListView):
     def values(self):
         self.author = subject_or_404(Author, self.kwargs["slug"])
         prefetch_related_objects([self.author], "links")
+        keys.show(keys.author(self.author.pk), keys.author_list(self.author.pk))
         return {"author": self.author.pk}
 
     def stories(self, p):

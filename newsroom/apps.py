@@ -9,7 +9,11 @@ class NewsroomConfig(AppConfig):
     name = "newsroom"
 
     def ready(self):
-        from newsroom import background  # noqa: F401  (retries failed tasks)
+        # background retries failed tasks. Receivers of keys_changed run in the order they
+        # connect: the application's own page cache first, then the proxies' purge, or a
+        # proxy could refetch a page from a page cache that has not heard of the change yet
+        # (tests/site/test_purge.py).
+        from newsroom import background, pagecache, purge  # noqa: F401
         from newsroom.views import database_reachable
 
         connection_created.connect(database_reachable, dispatch_uid="newsroom.database_reachable")

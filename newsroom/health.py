@@ -3,10 +3,13 @@
 import logging
 
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import connections
 from django.http import JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
+
+from newsroom import storage
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +36,17 @@ def check_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
-CHECKS = {"database": check_database, "cache": check_cache}
+def check_media() -> None:
+    # A write, read and delete: a full disk, a read-only folder or an unreachable bucket
+    # all fail here, as they would fail the next upload.
+    storage.check_writable(default_storage)
+
+
+CHECKS = {"database": check_database, "cache": check_cache, "media": check_media}
+# Readers' pages need only media URLs, never a write: media that cannot be written is
+# reported ("degraded", for alerting) without taking the node out of the load balancer,
+# which would stop the reading for an upload problem (docs/decisions.md).
+SERVING_NEEDS = {"database", "cache"}
 
 
 @require_safe
@@ -47,10 +60,13 @@ def healthz(request):
             results[name] = "unavailable"
         else:
             results[name] = "ok"
-    healthy = all(result == "ok" for result in results.values())
-    response = JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
-        status=200 if healthy else 503,
-    )
+    serving = all(results[name] == "ok" for name in SERVING_NEEDS)
+    if not serving:
+        status = "unavailable"
+    elif all(result == "ok" for result in results.values()):
+        status = "ok"
+    else:
+        status = "degraded"
+    response = JsonResponse({"status": status, "checks": results}, status=200 if serving else 503)
     add_never_cache_headers(response)
     return response

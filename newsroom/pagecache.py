@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from newsroom import replicas
+from newsroom import replicas, surrogate
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ STATE_KEY = "pagecache:state"
 STATE_MIRROR_SECONDS = 30
 LOCK_SECONDS = 10
 WAIT_FOR_RENDER_SECONDS = 2.0
-# Where newsroom.fastpath leaves (key, lookup result) for the middleware in the WSGI environ.
-LOOKUP_ENVIRON_KEY = "newsroom.pagecache.lookup"
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml",
                    "text/xml", "text/plain", "application/json")  # fmt: skip
 
@@ -337,16 +335,15 @@ def _to_entry(response, version: int) -> Entry:
 
 
 class PageCacheMiddleware:
-    """Serve anonymous readers from the shared cache; see the module docstring.
-
-    Plain fresh hits usually never get here: `newsroom.fastpath` answers them before Django
-    builds a request, and hands on what it already fetched (under LOOKUP_ENVIRON_KEY) for
-    everything else, so a miss still costs one cache round trip."""
+    """Serve anonymous readers from the shared cache; see the module docstring."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return surrogate.for_client(request, self._answer(request))
+
+    def _answer(self, request):
         if not is_reader_request(request.method, request.COOKIES, request.path_info):
             response = self.get_response(request)
             if settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies:
@@ -357,8 +354,7 @@ class PageCacheMiddleware:
             return self._respond(request, self._render(request), None)
 
         key = page_key(request.path_info, request.META.get("QUERY_STRING", ""))
-        handed_on = request.META.pop(LOOKUP_ENVIRON_KEY, None)
-        found = handed_on[1] if handed_on and handed_on[0] == key else lookup(key)
+        found = lookup(key)
         state = current_state(mirrored=found.get(STATE_KEY))
         request.content_state = state  # for the views, so they need not look again
         entry = entry_for(key, found, request.META)
@@ -383,7 +379,13 @@ class PageCacheMiddleware:
     # --- helpers ---------------------------------------------------------------------
 
     def _render(self, request):
-        return self.get_response(request)
+        """The view's response, naming what it shows (newsroom/surrogate.py) if a shared
+        cache may keep it."""
+        with surrogate.collecting() as shown:
+            response = self.get_response(request)
+        if _cacheable(response):
+            surrogate.emit(response, shown)
+        return response
 
     def _render_and_store(self, request, key: str, state: State):
         response = self._render(request)

@@ -53,7 +53,9 @@ class TrustedProxyMiddleware:
     def __call__(self, request):
         meta = request.META
         peer = meta.get("REMOTE_ADDR", "")
-        if peer in self.proxies:
+        # Only our proxy is told what a page shows (newsroom/surrogate.py).
+        request.via_trusted_proxy = peer in self.proxies
+        if request.via_trusted_proxy:
             client = self.client_address(meta.get("HTTP_X_FORWARDED_FOR", ""))
             if client:
                 meta["REMOTE_ADDR"] = client

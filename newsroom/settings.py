@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "newsroom",
     "authors",
     "articles",
+    "wordpress",
     "anymail",
     "newsletter",
 ]
@@ -84,6 +85,9 @@ MIDDLEWARE = [
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
     "newsroom.security.RefuseNulBytesMiddleware",
+    # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
+    # its answers are cached under the content version like any page.
+    "wordpress.middleware.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -269,6 +273,13 @@ HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
 PAGE_CACHE_SHARED_VERSION = env_bool("PAGE_CACHE_SHARED_VERSION", default=bool(REDIS_URL))
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
 
+# The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
+# task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.
+CACHE_PROXIES = env_list("CACHE_PROXIES")
+for _proxy in CACHE_PROXIES:
+    if not _proxy.startswith("http://"):
+        raise ConfigError(f"CACHE_PROXIES must list http:// addresses, not {_proxy!r}.")
+
 # --- Authentication ----------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -375,10 +386,66 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Photos, renditions and portraits: the local folder (temporary name, then rename:
+# newsroom/storage.py), or with MEDIA_STORAGE=s3 a bucket through django-storages. Code
+# only ever uses Django's storage API, so this is the one place that differs.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").lower()
+if MEDIA_STORAGE == "local":
+    MEDIA_URL = env_str("MEDIA_URL", "/media/")
+    _media_storage = {"BACKEND": "newsroom.storage.FileSystemMediaStorage"}
+elif MEDIA_STORAGE == "s3":
+    from newsroom.storage import s3_storage
+
+    _bucket = env_str("S3_BUCKET")
+    if not _bucket:
+        raise ConfigError("S3_BUCKET must be set when MEDIA_STORAGE=s3 (the bucket's name).")
+    _endpoint = env_str("S3_ENDPOINT_URL").rstrip("/")  # empty: Amazon S3 itself
+    if _endpoint and not _endpoint.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"S3_ENDPOINT_URL must start with http:// or https://, not {_endpoint!r}."
+        )
+    _region = env_str("S3_REGION", "us-east-1")
+    # Where readers' browsers fetch media: a CDN, or the bucket itself.
+    MEDIA_URL = env_str(
+        "MEDIA_URL",
+        f"{_endpoint}/{_bucket}/"
+        if _endpoint
+        else f"https://{_bucket}.s3.{_region}.amazonaws.com/",
+    )
+    if not MEDIA_URL.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"MEDIA_URL must be an absolute http(s) address with S3, not {MEDIA_URL!r}."
+        )
+    MEDIA_URL = MEDIA_URL.rstrip("/") + "/"
+    _signed = env_bool("S3_SIGNED_URLS", default=False)
+    _expiry = env_int("S3_URL_EXPIRY", 3600, minimum=60)
+    # A page keeps the URLs it was rendered with for as long as it is cached, here and by
+    # browsers and CDNs: a signed URL must outlive every such copy.
+    _page_lifetime = PAGE_CACHE_SECONDS + PAGE_CACHE_STALE_SECONDS + HTTP_CACHE_SECONDS
+    if _signed and _expiry <= _page_lifetime:
+        raise ConfigError(
+            f"S3_URL_EXPIRY ({_expiry} s) must be longer than a cached page lives "
+            f"(PAGE_CACHE_SECONDS + PAGE_CACHE_STALE_SECONDS + HTTP_CACHE_SECONDS = "
+            f"{_page_lifetime} s), or pages would show expired photo addresses."
+        )
+    _media_storage = s3_storage(
+        bucket=_bucket,
+        endpoint=_endpoint,
+        region=_region,
+        media_url=MEDIA_URL,
+        # Unset: boto3's own chain (AWS_ACCESS_KEY_ID…, an instance role).
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+        acl=env_str("S3_DEFAULT_ACL"),  # e.g. public-read, where no bucket policy does it
+        signed=_signed,
+        expiry=_expiry,
+        timeout=env_int("S3_TIMEOUT", 5, minimum=1),
+    )
+else:
+    raise ConfigError(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         # Hashed, compressed names in production; plain files while developing and testing.
         "BACKEND": (
@@ -396,7 +463,7 @@ PHOTO_MAX_MEGAPIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 50, minimum=1)
 PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 120, minimum=16)
 # Media is served by Django only while developing; in production the proxy or object
 # storage serves it (see docs/deployment.md).
-SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG and MEDIA_STORAGE == "local")
 
 # --- Security ----------------------------------------------------------------------------
 

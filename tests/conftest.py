@@ -77,6 +77,28 @@ def groups(db):
     return {group.name: group for group in Group.objects.all()}
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server on a loopback port, for the whole run (tests/s3.py)."""
+    from tests import s3
+
+    server, endpoint = s3.start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_bucket(settings, s3_endpoint):
+    """Media stored in a fresh bucket on the S3 endpoint, as with MEDIA_STORAGE=s3."""
+    from tests import s3
+
+    bucket = s3.Bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket.storage()}
+    settings.MEDIA_URL = bucket.media_url
+    return bucket
+
+
 @pytest.fixture(autouse=True)
 def _tasks_run_at_once(settings):
     """Tests run a task in the process that enqueues it, at once, unless they ask for the

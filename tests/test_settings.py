@@ -1,11 +1,13 @@
 """The settings module refuses unsafe or malformed configuration with one clear line."""
 
 import json
+import re
 import secrets
 
 import pytest
+import yaml
 
-from tests.support import clean_env, manage
+from tests.support import ROOT, clean_env, manage
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -71,6 +73,39 @@ def test_deploy_check_is_clean_with_production_variables(tmp_path):
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [({"MEDIA_STORAGE": "ftp"}, "MEDIA_STORAGE"),
+     ({"MEDIA_STORAGE": "s3"}, "S3_BUCKET"),
+     ({"MEDIA_STORAGE": "s3", "S3_BUCKET": "media", "S3_ENDPOINT_URL": "minio:9000"},
+      "S3_ENDPOINT_URL"),
+     ({"MEDIA_STORAGE": "s3", "S3_BUCKET": "media", "MEDIA_URL": "/media/"}, "MEDIA_URL"),
+     ({"MEDIA_STORAGE": "s3", "S3_BUCKET": "media", "S3_SIGNED_URLS": "1",
+       "S3_URL_EXPIRY": "300"}, "S3_URL_EXPIRY")],
+)  # fmt: skip
+def test_media_storage_mistakes_are_named(variables, named):
+    assert_one_line_error(manage("check", env=clean_env(**variables)), named)
+
+
+def compose_environment(service: str) -> dict[str, str]:
+    """A docker-compose.yml service's environment as the container gets it, with a
+    placeholder for each secret the file asks for."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = {}
+    for name, value in compose["services"][service]["environment"].items():
+        value = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value))  # ${NAME:-default}
+        environment[name] = re.sub(r"\$\{\w+(:\?[^}]*)?\}", "x" * 50, value)  # secrets
+    return environment
+
+
+def test_the_compose_files_web_settings_store_media_in_minio():
+    seen = _settings_seen(
+        clean_env(**compose_environment("web")),
+        "[settings.STORAGES['default']['OPTIONS']['endpoint_url'], settings.MEDIA_URL]",
+    )
+    assert seen == ["http://minio:9000", "http://localhost:9000/newsroom/"]
 
 
 def _settings_seen(env, expression: str):

@@ -9,7 +9,7 @@ from articles import permissions, photos
 from articles.admin.protection import ProtectPublishedUsage
 from articles.forms import PhotoForm
 from articles.models import Photo
-from newsroom import imaging
+from newsroom import imaging, storage
 
 
 @admin.register(Photo)
@@ -117,8 +117,9 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
 
     def _files_before_saving(self, request, object_id):
         """New files for this POST, made outside any transaction: photos.NewFiles, the
-        imaging.ImageRejected that refused the upload, or None when the POST brings no new
-        picture or focal point, or when Django is about to refuse it anyway."""
+        imaging.ImageRejected that refused the upload or the storage.NotStored that could
+        not keep it, or None when the POST brings no new picture or focal point, or when
+        Django is about to refuse it anyway."""
         obj = None
         if object_id is not None and "_saveasnew" not in request.POST:
             obj = self.get_object(request, unquote(object_id))
@@ -130,13 +131,13 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
             return None
         focal = _focal_point(request.POST, obj)
         upload = request.FILES.get("image")
-        if upload is not None:
-            try:
+        try:
+            if upload is not None:
                 return photos.process(upload, focal=focal)
-            except imaging.ImageRejected as rejected:
-                return rejected  # the form shows it under the photo
-        if obj is not None and obj.image and focal != (obj.focal_x, obj.focal_y):
-            return photos.recut(obj, focal=focal)
+            if obj is not None and obj.image and focal != (obj.focal_x, obj.focal_y):
+                return photos.recut(obj, focal=focal)
+        except (imaging.ImageRejected, storage.NotStored) as refused:
+            return refused  # the form shows it, with everything the journalist typed
         return None
 
     def get_fieldsets(self, request, obj=None):
@@ -156,6 +157,15 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         if made is None:
             return form
         return type(form.__name__, (form,), {"upload_result": made})
+
+    def delete_model(self, request, obj):
+        photos.delete_files(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            photos.delete_files(photo)
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
         files = form.new_files

@@ -42,7 +42,7 @@ def test_redis_going_down_costs_readers_nothing(client, settings, tmp_path, edit
         assert time.monotonic() - started < 2.0  # no connect timeout per call
         health = client.get("/healthz")
         assert health.status_code == 503
-        assert health.json()["checks"] == {"database": "ok", "cache": "unavailable"}
+        assert health.json()["checks"] == {"database": "ok", "cache": "unavailable", "media": "ok"}
 
         login = client.post("/admin/login/", {"username": "editor", "password": "pw"})
         assert login.status_code == 302
