@@ -78,6 +78,9 @@ def send_batch(issue_id: int) -> dict[str, int]:
         if Delivery.objects.filter(issue=issue, state=Delivery.State.PENDING).exists():
             enqueue_after_commit(send_batch, issue.pk)
         else:
+            # Batches of an issue run one after the other and this one settled its own
+            # claims: a row still being sent was claimed by a run that died.
+            _give_up_lost_claims(issue, older_than=0)
             Issue.objects.filter(pk=issue.pk, state=Issue.State.SENDING).update(
                 state=Issue.State.SENT
             )
@@ -141,8 +144,8 @@ def _send_group(issue: Issue, group: list[Delivery], connection, pace: _Pace):
     return len(sent), len(failed)
 
 
-def _give_up_lost_claims(issue: Issue) -> None:
-    lost_before = timezone.now() - datetime.timedelta(seconds=CLAIM_LOST_AFTER_SECONDS)
+def _give_up_lost_claims(issue: Issue, *, older_than: float = CLAIM_LOST_AFTER_SECONDS) -> None:
+    lost_before = timezone.now() - datetime.timedelta(seconds=older_than)
     lost = Delivery.objects.filter(
         issue=issue, state=Delivery.State.SENDING, claimed_at__lt=lost_before
     ).update(state=Delivery.State.UNCERTAIN)
