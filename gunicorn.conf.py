@@ -76,6 +76,20 @@ def _load_settings() -> None:
 _or_refuse(_load_settings)
 
 
+def _page_cache_needs_a_shared_cache() -> None:
+    from newsroom import pagecache
+
+    if pagecache.off_unless_shared(processes=workers):
+        print(
+            "Page cache off: several workers and no REDIS_URL (a purge would reach one "
+            "worker's memory only).",
+            file=sys.stderr,
+        )
+
+
+_page_cache_needs_a_shared_cache()
+
+
 def when_ready(server):
     """Everything loaded so far (Django, the project, its URLs and views) lives as long as
     the process: keep it out of the garbage collector's scans in every worker forked here."""

@@ -1,50 +1,48 @@
-from django.core.cache import cache
+import time
+
 from django.utils.functional import SimpleLazyObject
 
 from articles import keys
 from articles.models import BreakingNews, Section
 from newsroom import pagecache
 
-# (content version, chrome) last read by this process. Every page shows the chrome, and
-# reading it from the shared cache (a round trip and unpickling model objects) cost more
-# than the version check that already says whether it changed. The objects are shared
-# by the requests of this process: pages only read them.
-_memo: tuple[int, dict] | None = None
+# (generations of the navigation's and the banner's keys, valid until, chrome) last read
+# by this process. Every page shows the chrome; reading it for each page cost two queries,
+# and it changes only when a section or a banner does (each purges its key) or when a
+# banner starts or ends (the next scheduled change). The objects are shared by the
+# requests of this process: pages only read them.
+_memo: tuple[tuple, float | None, dict] | None = None
 
 
 def chrome_for(request) -> dict:
-    """The sections and the banner, from memory or the cache while the content has not
-    changed (the content version moves on every change, and when a banner expires)."""
+    """The sections and the banner, from this process's memory while neither has changed."""
     global _memo
     if hasattr(request, "newsroom_chrome"):
         return request.newsroom_chrome
-    state = getattr(request, "content_state", None) or pagecache.current_state()
+    keys.show(keys.NAV, keys.BANNER)
+    # Read before the rows: a change committed in between is rendered again next time.
+    marks = pagecache.generations([keys.NAV, keys.BANNER])
     memo = _memo
-    if memo is not None and memo[0] == state.version:
-        chrome = memo[1]
+    if memo is not None and memo[0] == marks and (memo[1] is None or time.time() < memo[1]):
+        chrome = memo[2]
     else:
-        key = f"chrome:{state.version}"
-        chrome = cache.get(key)
-        if chrome is None:
-            chrome = {
-                "sections": list(Section.objects.all()),
-                "breaking": BreakingNews.objects.active().first(),
-            }
-            cache.set(key, chrome, 3600)
-        _memo = (state.version, chrome)
+        until = pagecache.next_change(pagecache.sequence())
+        chrome = {
+            "sections": list(Section.objects.all()),
+            "breaking": BreakingNews.objects.active().first(),
+        }
+        _memo = (marks, until, chrome)
     request.newsroom_chrome = chrome
-    # The banner's key whether one is up or not: putting one up changes every page.
-    keys.show(keys.BANNER, *(keys.section(s.pk) for s in chrome["sections"]))
     return chrome
 
 
 def forget() -> None:
-    """Drop this process's copy (tests, which roll the content version back)."""
+    """Drop this process's copy (tests, which roll the database back under it)."""
     global _memo
     _memo = None
 
 
 def chrome(request):
-    """The navigation and the breaking-news banner of every public page: cached under the
-    content version, so they cost no query while nothing changed."""
+    """The navigation and the breaking-news banner of every public page: kept in memory
+    while neither changed, so they cost no query."""
     return {"chrome": SimpleLazyObject(lambda: chrome_for(request))}

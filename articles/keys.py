@@ -26,6 +26,7 @@ on, so it purges their list keys too.
     search   search results (any published text may match)
     corrections  the corrections page and feed
     missing  every 404 (a new address may now exist)
+    nav      the navigation (which sections there are, their names), on every HTML page
     banner   the breaking-news banner, on every HTML page
     robots   robots.txt
     all      every keyed response (newsroom/surrogate.py)
@@ -59,6 +60,7 @@ SITEMAP = "sitemap"
 SEARCH = "search"
 CORRECTIONS = "corrections"
 MISSING = "missing"
+NAV = "nav"
 BANNER = "banner"
 ROBOTS = "robots"
 
@@ -248,7 +250,7 @@ def affects_agency(outlet: Agency, **_) -> set[str]:
 
 def affects_section(subject: Section, **_) -> set[str]:
     # Its name is in every page's navigation; its position orders the front page.
-    return {section(subject.pk), section_list(subject.pk), FRONT, SITEMAP, MISSING}
+    return {section(subject.pk), section_list(subject.pk), NAV, FRONT, SITEMAP, MISSING}
 
 
 def affects_tag(subject: Tag, *, created, **_) -> set[str]:

@@ -1,8 +1,8 @@
 """Every change to an article goes through here: content saves and workflow steps.
 
 Each service checks permission against the row as it is in the database (locked), acts
-and records who did what. (The page cache learns of every change by itself: see
-`pagecache.watch()` in apps.py.) Nothing else assigns `status` or `published_at`.
+and records who did what. (Caches learn what each change affects by themselves: see
+articles/keys.py.) Nothing else assigns `status` or `published_at`.
 """
 
 import datetime

@@ -53,7 +53,7 @@ class SectionView(ArticleListView):
     template_name = "articles/section.html"
 
     def values(self):
-        # The navigation already holds every section (cached under the content version).
+        # The navigation already holds every section (kept in memory until one changes).
         sections = chrome_for(self.request)["sections"]
         self.section = next((s for s in sections if s.slug == self.kwargs["slug"]), None)
         if self.section is None:

@@ -4,6 +4,7 @@ read: does anyone get a 5xx or wait more than a second? (issue 14, item 13)
     .venv/bin/python bench/uploads.py                       # SQLite, then PostgreSQL
     .venv/bin/python bench/uploads.py --databases sqlite --kinds jpeg49
     .venv/bin/python bench/uploads.py --root /tmp/old-checkout   # the same against other code
+    .venv/bin/python bench/uploads.py --tasks immediate          # renditions in the request
 
 For each database: a fresh database (SQLite: a file in a temporary folder, configured as
 when no DATABASE_URL is set; PostgreSQL: BENCH_DATABASE_URL, default database
@@ -23,6 +24,15 @@ on, as deployed). Worker memory is sampled every 50 ms, and each worker's high-w
 
 UPLOADS=N changes the number of uploads (default 10).
 
+Renditions (issue 16): with `--tasks worker` (the default, as deployed) the uploads queue the
+renditions task in the database and a `manage.py worker` process makes them meanwhile: the
+figures are the request's alone, plus the worker's peak memory and when the last photo had
+every size. `--tasks immediate` runs the task in the upload's own request after its commit.
+
+Before the concurrent uploads, `jpeg24` (a 6000 × 4000 camera-like JPEG, 24 MP) is uploaded
+SINGLE times one after another with nothing else running, for the request's own time
+(target: under 300 ms).
+
 Kinds: jpeg49 — a 7000 × 7000 camera-like baseline JPEG (49 MP, just under the pixel cap);
 png49 — the audit's file, a 7000 × 7000 flat PNG of about 200 kB; png31 — the largest
 RGB PNG the decode budget accepts (PHOTO_DECODE_MEMORY_MB / 4 bytes a pixel).
@@ -38,6 +48,7 @@ import os
 import re
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -65,7 +76,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"  # not bench/run.py's: its pages
 UPLOADS = 10
 WATCH_AT_LEAST = 10.0
 TIMEOUT = 120.0
-KINDS = ("jpeg49", "png49", "png31")
+KINDS = ("jpeg49", "png49", "png31", "jpeg24")
+SINGLE = 5
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -141,17 +153,19 @@ def make_photo(kind: str) -> tuple[str, bytes]:
         if not path.exists():
             Image.new("RGB", (7000, 7000), (20, 120, 200)).save(path, "PNG")
         return path.name, path.read_bytes()
-    if kind == "jpeg49":
+    if kind == "jpeg24":
+        size, path = (6000, 4000), folder / "newsroom-bench-upload-6000x4000.jpg"
+    elif kind == "jpeg49":
         size, path = (7000, 7000), folder / "newsroom-bench-7000x7000.jpg"
     else:  # png31: the largest RGB PNG the default budget (120 MB) accepts
         size, path = (7000, 4493), folder / "newsroom-bench-7000x4493.png"
     if not path.exists():
         gradient = Image.linear_gradient("L").resize(size)
-        noise = Image.effect_noise(size, 12) if kind == "jpeg49" else gradient
+        noise = Image.effect_noise(size, 12) if kind.startswith("jpeg") else gradient
         image = Image.merge(
             "RGB", (gradient, noise, gradient.transpose(Image.Transpose.ROTATE_180))
         )
-        if kind == "jpeg49":
+        if kind.startswith("jpeg"):
             image.save(path, "JPEG", quality=85)
         else:
             image.save(path, "PNG")
@@ -229,12 +243,89 @@ def run_quiet(server: Gunicorn, password: str, database: str, log) -> None:
           "load": os.getloadavg()[0]}, log)  # fmt: skip
 
 
-def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> None:
+FIELDS = {"alt_text": "Bench photo", "caption": "", "credit": "Bench", "agency": "",
+          "rights": "staff", "licence": "", "usable_until": "", "focal_x": "0.5",
+          "focal_y": "0.5", "save_anyway": "on"}  # fmt: skip
+
+
+def run_single(server: Gunicorn, kind: str, password: str, database: str, log, env) -> None:
+    """One upload at a time, nothing else running: the request's own time."""
     filename, content = make_photo(kind)
     editor = signed_in(server, password)
-    fields = {"alt_text": "Bench photo", "caption": "", "credit": "Bench", "agency": "",
-              "rights": "staff", "licence": "", "usable_until": "", "focal_x": "0.5",
-              "focal_y": "0.5", "save_anyway": "on"}  # fmt: skip
+    maker = RenditionMaker(env)
+    results, cpu = [], []
+    for _ in range(SINGLE):
+        token = editor.csrf("/admin/articles/photo/add/")
+        body, content_type = multipart({**FIELDS, "csrfmiddlewaretoken": token}, filename, content)
+        # The workers' CPU time around the request (nothing else is sent to them then):
+        # the request's cost, which a machine shared with other work does not inflate
+        # the way it inflates the time it takes to answer.
+        before = _cpu_seconds(server.worker_pids())
+        results.append(
+            editor.request("/admin/articles/photo/add/", body, {"Content-Type": content_type})
+        )
+        cpu.append(_cpu_seconds(server.worker_pids()) - before)
+        time.sleep(2.0)  # the renditions of the last one are made meanwhile
+    emit(
+        {
+            "database": database,
+            "kind": f"{kind} one at a time",
+            "file_kb": len(content) // 1024,
+            "statuses": [status for status, _, _ in results],
+            "upload_ms": sorted(round(seconds * 1000) for _, seconds, _ in results),
+            "upload_cpu_ms": sorted(round(seconds * 1000) for seconds in cpu),
+            **maker.finish(),
+            "load": os.getloadavg()[0],
+        },
+        log,
+    )
+
+
+class RenditionMaker:
+    """With --tasks worker: a real `manage.py worker` (the container's worker command),
+    started now; finish() waits until no photo's renditions are pending, then stops it
+    and reports its peak memory."""
+
+    def __init__(self, env: dict | None):
+        self.started = time.monotonic()
+        self.env = env
+        self.process = None
+        if env is not None:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "worker", "--no-schedule", "--no-startup-delay"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+
+    def finish(self) -> dict:
+        if self.process is None:
+            return {}
+        while _pending_photos(self.env) and self.process.poll() is None:
+            time.sleep(0.2)
+        done = round(time.monotonic() - self.started, 1)
+        high_water = _vm_hwm(self.process.pid)
+        self.process.terminate()
+        self.process.wait(60)
+        return {"renditions_all_done_s": done, "worker_process_vmhwm_mb": round(high_water, 1)}
+
+
+def _pending_photos(env: dict) -> int:
+    """Photos whose renditions the worker has not made yet, read from the database."""
+    query = "SELECT count(*) FROM articles_photo WHERE NOT renditions_ready"
+    if env.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as db:
+            return db.execute(query).fetchone()[0]
+    import sqlite3
+
+    with sqlite3.connect(env["SQLITE_PATH"], timeout=30) as db:
+        return db.execute(query).fetchone()[0]
+
+
+def run_kind(server: Gunicorn, kind: str, password: str, database: str, log, env) -> None:
+    filename, content = make_photo(kind)
+    editor = signed_in(server, password)
+    fields = FIELDS
     tokens = [editor.csrf("/admin/articles/photo/add/") for _ in range(UPLOADS)]
     count = int(os.environ.get("UPLOADS", UPLOADS))
     tokens = tokens[:count]
@@ -251,6 +342,7 @@ def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> 
         )
 
     watchers = Watchers(server, password, signed_in(server, password))
+    maker = RenditionMaker(env)
     uploads = [threading.Thread(target=upload, args=(i,)) for i in range(count)]
     for thread in uploads:
         thread.start()
@@ -260,6 +352,7 @@ def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> 
         thread.join()
     took = time.monotonic() - started
     time.sleep(max(0.0, WATCH_AT_LEAST - took))
+    made = maker.finish()  # the watchers go on while the renditions are being made
     watched = watchers.stop()
     high_water = {pid: _vm_hwm(pid) for pid in server.worker_pids()}
     statuses = [status for status, _, _ in results]
@@ -279,6 +372,7 @@ def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> 
             "all_answered_s": round(took, 1),
             "worker_peak_rss_mb": round(max(watchers.memory.values(), default=0), 1),
             "worker_vmhwm_mb": round(max(high_water.values(), default=0), 1),
+            **made,
             **watched,
             "load": os.getloadavg()[0],
         },
@@ -289,6 +383,18 @@ def run_kind(server: Gunicorn, kind: str, password: str, database: str, log) -> 
 def _message(body: bytes) -> str:
     found = re.search(rb'<ul class="errorlist[^"]*"[^>]*><li>(.*?)</li>', body, re.S)
     return found.group(1).decode()[:160] if found else ""
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes, all their threads, so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _vm_hwm(pid: int) -> float:
@@ -321,7 +427,10 @@ def environment(database: str, folder: Path, root: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
-    parser.add_argument("--kinds", nargs="+", default=["jpeg49", "png49"], choices=KINDS)
+    parser.add_argument("--kinds", nargs="*", default=["jpeg49", "png49"], choices=KINDS)
+    parser.add_argument("--single", default="jpeg24", choices=[*KINDS, "none"],
+                        help="the kind uploaded one at a time first")  # fmt: skip
+    parser.add_argument("--tasks", choices=["worker", "immediate"], default="worker")
     parser.add_argument("--root", type=Path, default=ROOT, help="the code to run")
     parser.add_argument("--port", type=int, default=8793)
     args = parser.parse_args()
@@ -334,12 +443,17 @@ def main() -> None:
                 _manage(args.root, env, "migrate", "--noinput", "-v0")
                 _manage(args.root, env, "collectstatic", "--noinput", "-v0")
                 _manage(args.root, env, "seed_demo", "-v0")
+                env["TASKS_BACKEND"] = "database" if args.tasks == "worker" else "immediate"
+                maker_env = env if args.tasks == "worker" else None
                 server = Gunicorn(env, workers=5, port=args.port, root=args.root.resolve())
                 with server:
                     errors = _drain(server)
-                    run_quiet(server, env["DEMO_PASSWORD"], database, log)
+                    password = env["DEMO_PASSWORD"]
+                    if args.single != "none":
+                        run_single(server, args.single, password, database, log, maker_env)
+                    run_quiet(server, password, database, log)
                     for kind in args.kinds:
-                        run_kind(server, kind, env["DEMO_PASSWORD"], database, log)
+                        run_kind(server, kind, password, database, log, maker_env)
                     emit({"database": database, "server_errors": errors[-5:]}, log)
 
 

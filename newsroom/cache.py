@@ -88,6 +88,10 @@ class TolerantRedisCache(RedisCache):
         if self._failing:
             self._recovered()
 
+    def validate_key(self, key):
+        """Django warns about keys memcached would refuse (per character, per key); Redis
+        takes any key, and a page-cache hit checks dozens of surrogate keys at once."""
+
     # --- the cache API, each call tolerant ---------------------------------------------
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):

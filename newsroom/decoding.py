@@ -12,7 +12,10 @@ the work runs on one thread per process, which the request waits for:
     for everyone else; another upload is told to try again in a minute (a form error,
     never a 5xx).
 
-The task queue of the scale-out issue will take this work off the request altogether.
+Since issue 16 a request decodes only what the upload gate needs (the cleaned original and
+one fallback size); the renditions are made by a task (articles/photos.py), which waits
+for the same thread (`run_when_free`) wherever it runs: in `manage.py worker`, or in the
+request itself with the immediate backend.
 """
 
 import contextlib
@@ -47,6 +50,14 @@ def run(function, /, *args, **kwargs):
     finally:
         with _lock:
             _waiting -= 1
+
+
+def run_when_free(function, /, *args, **kwargs):
+    """Like run(), but never refused: a task has nobody to ask to try again, and in a
+    worker process it is what the process is for."""
+    with _lock:
+        executor = _the_executor()
+    return executor.submit(function, *args, **kwargs).result()
 
 
 def _the_executor() -> ThreadPoolExecutor:

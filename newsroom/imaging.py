@@ -18,7 +18,8 @@ The gate (`prepare`: `inspect` reads the header, `clean` decodes):
 Uploads are decoded on one low-priority thread per process (newsroom/decoding.py).
 
 Renditions (`make_renditions`): JPEG and WebP at a few widths, never upscaled, each made
-by reducing the previous (larger) one, so the full-size image is resampled only once.
+by reducing the previous (larger) one, so the full-size image is resampled only once. An
+upload makes one of them at once (`make_fallback`), a task the others (articles/photos.py).
 """
 
 import io
@@ -37,6 +38,9 @@ WEBP_QUALITY = 80
 ORIGINAL_JPEG_QUALITY = 90
 _SRGB = ImageCms.createProfile("sRGB")
 CARD_WIDTHS = (1200, 800, 480)
+# The rendition an upload makes before it answers (`make_fallback`): what pages show until
+# the task has made the others. Wide enough for a story's page on a phone and for cards.
+FALLBACK_WIDTH = 800
 CARD_RATIO = 3 / 2
 # The copy of the original we keep is at most this many pixels on its long side: twice the
 # widest rendition, enough to make every rendition again (a new focal point) and to show in
@@ -150,6 +154,14 @@ def clean(image: Image.Image) -> PreparedImage:
         image=image,
         perceptual_hash=difference_hash(image),
     )
+
+
+def open_stored(file) -> Image.Image:
+    """Decode a copy `clean` made (stored: at most STORED_MAX_SIDE, upright, sRGB, 8-bit,
+    no metadata), for making its renditions; the header checks still come first."""
+    image = inspect(file)
+    image.load()
+    return image
 
 
 def _memory_budget() -> int:
@@ -360,21 +372,41 @@ def encode(image: Image.Image, fmt: str, *, original: bool = False) -> bytes:
     return out.getvalue()
 
 
-def make_renditions(image: Image.Image, focal=(0.5, 0.5)) -> dict[str, dict[int, bytes]]:
+def rendition_widths(width: int) -> list[int]:
+    """The plain renditions' widths for an image this wide, largest first: each of
+    RENDITION_WIDTHS below it, and its own width when that is not above the widest."""
+    widths = {w for w in RENDITION_WIDTHS if w < width}
+    if width <= RENDITION_WIDTHS[0]:
+        widths.add(width)
+    return sorted(widths, reverse=True)
+
+
+def make_fallback(image: Image.Image) -> dict[str, dict[int, bytes]]:
+    """The one rendition an upload makes at once, so pages have a small image to show until
+    the others exist: the JPEG at FALLBACK_WIDTH (or the image's own width when smaller),
+    one of the plain renditions `make_renditions` makes, in its format."""
+    width = max(w for w in rendition_widths(image.width) if w <= FALLBACK_WIDTH)
+    return {"jpeg": {width: encode(_shrink(image, width), "JPEG")}}
+
+
+def make_renditions(
+    image: Image.Image, focal=(0.5, 0.5), *, have: frozenset[tuple[str, int]] = frozenset()
+) -> dict[str, dict[int, bytes]]:
     """JPEG and WebP at each width up to the image's own (never upscaled), plus 3:2 crops
     around the focal point for story cards:
-    {"jpeg": {1600: bytes, …}, "webp": {…}, "card_jpeg": {800: …}, "card_webp": {…}}."""
-    widths = [w for w in RENDITION_WIDTHS if w < image.width]
-    if image.width <= RENDITION_WIDTHS[0]:
-        widths.append(image.width)
+    {"jpeg": {1600: bytes, …}, "webp": {…}, "card_jpeg": {800: …}, "card_webp": {…}}.
+    Plain renditions in `have` ((kind, width) pairs already stored) are not encoded again;
+    the cards always are (they depend on the focal point)."""
+    widths = rendition_widths(image.width)
     result: dict[str, dict[int, bytes]] = {"jpeg": {}, "webp": {}, "card_jpeg": {}, "card_webp": {}}
     current = largest = image
-    for width in sorted(set(widths), reverse=True):
+    for width in widths:
         current = _shrink(current, width)
-        if width == max(widths):
+        if width == widths[0]:
             largest = current
-        result["jpeg"][width] = encode(current, "JPEG")
-        result["webp"][width] = encode(current, "WEBP")
+        for kind, fmt in (("jpeg", "JPEG"), ("webp", "WEBP")):
+            if (kind, width) not in have:
+                result[kind][width] = encode(current, fmt)
     # The cards are cropped from the largest rendition, not from the full-size image.
     card = _crop_to_ratio(largest, focal)
     for width in CARD_WIDTHS:

@@ -4,24 +4,6 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 
 
-class ContentVersion(models.Model):
-    """One row: a number bumped in the same transaction as every change readers can see.
-
-    Cached pages carry the version they were rendered at; any other version means stale.
-    """
-
-    version = models.PositiveBigIntegerField(default=1)
-    changed_at = models.DateTimeField(default=timezone.now)
-    # The next moment content changes by itself (a scheduled article going live...).
-    next_change_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_content_version")]
-
-    def __str__(self) -> str:
-        return f"Content version {self.version}"
-
-
 class RateLimitCounter(models.Model):
     """Requests counted against a limit (password resets per address…), in the database so
     that every worker on every machine counts into the same row (see newsroom/ratelimit.py).

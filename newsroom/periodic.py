@@ -81,15 +81,8 @@ class Periodic:
 
 
 SCHEDULE = [
-    # A scheduled story, banner or slot changes pages at its time: the first reader's
-    # request after it moves the content version on, and so does this, with no readers
-    # (newsroom/pagecache.py). A late minute is worth nothing once the next has come.
-    Periodic(
-        "notice scheduled changes",
-        "newsroom.tasks.notice_scheduled_changes",
-        Every(60),
-        missed=SKIP,
-    ),
+    # (A scheduled story, banner or slot needs no job at its time: no cache keeps a page
+    # past the next scheduled change, newsroom/pagecache.py.)
     Periodic(
         "prune task records",
         "newsroom.tasks.prune_task_records",

@@ -6,6 +6,11 @@ affects; this module hands them to the task queue after the commit, and the task
 removes every copy indexed under those keys (a hard purge: docs/decisions.md, "Varnish").
 Nothing configured, nothing sent.
 
+With read replicas, the task first waits until every replica has replayed the change (or
+is held out of readers' rotation until it has, newsroom/replicas.py): otherwise a reader
+could make the proxy fetch the page again from a replica still showing the old version,
+and the purged copy would come straight back, stale.
+
 A proxy that does not answer is tried again a few times within the task, then the task
 fails (raises) naming it, so the queue records the failure (and retries it where the
 backend retries). Purging is idempotent: a retry that purges the proxies that had already
@@ -21,6 +26,7 @@ from django.conf import settings
 from django.dispatch import receiver
 from django_tasks import task
 
+from newsroom import replicas
 from newsroom.background import enqueue_after_commit
 from newsroom.invalidation import keys_changed
 
@@ -40,12 +46,15 @@ class PurgeFailed(Exception):
 @receiver(keys_changed, dispatch_uid="newsroom.purge")
 def purge_after_change(sender, *, keys, **kwargs):
     if settings.CACHE_PROXIES and keys:
-        enqueue_after_commit(purge_proxies, sorted(keys))
+        # keys_changed is sent after the commit: the position includes the change.
+        enqueue_after_commit(purge_proxies, sorted(keys), position=replicas.primary_position())
 
 
 @task()
-def purge_proxies(keys: list[str]) -> dict[str, int]:
-    """Purge `keys` from every proxy in CACHE_PROXIES; how many copies each one dropped."""
+def purge_proxies(keys: list[str], position: str | None = None) -> dict[str, int]:
+    """Purge `keys` from every proxy in CACHE_PROXIES, once the replicas have replayed the
+    primary's WAL `position`; how many copies each proxy dropped."""
+    replicas.wait_for_replicas(position)
     purged, failures = {}, []
     for proxy in settings.CACHE_PROXIES:
         try:

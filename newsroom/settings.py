@@ -263,14 +263,19 @@ TASKS_KEEP_DAYS = env_int("TASKS_KEEP_DAYS", 14, minimum=1)
 
 # --- Page cache (see newsroom/pagecache.py and docs/performance.md) ----------------------
 
-# How long a rendered page is served from the cache; 0 turns the page cache off.
+# How long a rendered page is served from the cache (80-100 % of it, at random: a cache
+# filled at once does not expire at once) unless a purge comes first; 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
-# How long an expired copy may still be served while one worker renders the new one.
+# How long an expired copy may still be served while one worker renders the new one
+# (stale-while-revalidate, for proxies too).
 PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 30)
-# max-age / s-maxage for browsers, proxies and CDNs, which we cannot invalidate.
+# How long an expired copy is kept to be served while the database is down
+# (stale-if-error, for proxies too). Purged copies are never served.
+PAGE_CACHE_KEEP_SECONDS = env_int("PAGE_CACHE_KEEP_SECONDS", 86400)
+# s-maxage: how long a proxy (Varnish, a CDN) keeps a page, jittered; purged by surrogate
+# key before that. Browsers, which no purge reaches, keep it HTTP_CACHE_SECONDS.
+SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 300)
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
-# Only a cache shared by every worker can hold the content version (see pagecache.py).
-PAGE_CACHE_SHARED_VERSION = env_bool("PAGE_CACHE_SHARED_VERSION", default=bool(REDIS_URL))
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
 
 # The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the

@@ -31,12 +31,3 @@ def prune_task_records() -> dict[str, int]:
         "scheduled runs": runs,
         "workers": workers,
     }
-
-
-@task()
-def notice_scheduled_changes() -> int:
-    """Move the content version on if a scheduled change has come due, so caches learn
-    of it on time even when no reader asks; returns the version. Runs every minute."""
-    from newsroom import pagecache
-
-    return pagecache.current_state().version

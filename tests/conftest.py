@@ -31,8 +31,8 @@ def _clear_cache():
 
     from articles import context_processors
 
-    # Each test's transaction is rolled back, content version included: a version number
-    # comes round again with other content, which never happens outside tests.
+    # Each test's transaction is rolled back, but nothing purges the pages and chrome it
+    # cached: the next test's rows would come under the same ids.
     cache.clear()
     context_processors.forget()
     yield

@@ -46,7 +46,8 @@ def jpeg_bytes(size=(64, 48), colour=(200, 30, 30), **save) -> bytes:
 
 
 def make_photo(*, renditions: bool = False, size=(64, 48), colour=None, **fields) -> Photo:
-    """A photo with a real (tiny) JPEG; `renditions=True` runs the whole upload path."""
+    """A photo with a real (tiny) JPEG; `renditions=True` runs the whole upload path, the
+    renditions task included (a test's transaction never commits, so it is called here)."""
     number = next(_numbers)
     fields.setdefault("alt_text", f"Photo {number}")
     if "agency" not in fields and not fields.get("credit"):
@@ -55,7 +56,10 @@ def make_photo(*, renditions: bool = False, size=(64, 48), colour=None, **fields
     colour = colour or ((number * 37) % 256, (number * 91) % 256, (number * 53) % 256)
     upload = ContentFile(jpeg_bytes(size, colour), name="photo.jpg")
     if renditions:
-        return photos.store(photo, imaging.prepare(upload))
+        photos.store(photo, imaging.prepare(upload))
+        photos.make_renditions.call(photo.pk)
+        photo.refresh_from_db()
+        return photo
     photo.image.save("photo.jpg", upload, save=False)
     photo.width, photo.height = size
     photo.save()

@@ -100,9 +100,10 @@ def compose_environment(service: str) -> dict[str, str]:
     return environment
 
 
-def test_the_compose_files_web_settings_store_media_in_minio():
+@pytest.mark.parametrize("service", ["web1", "web2", "worker", "migrate"])
+def test_the_compose_files_app_settings_store_media_in_minio(service):
     seen = _settings_seen(
-        clean_env(**compose_environment("web")),
+        clean_env(**compose_environment(service)),
         "[settings.STORAGES['default']['OPTIONS']['endpoint_url'], settings.MEDIA_URL]",
     )
     assert seen == ["http://minio:9000", "http://localhost:9000/newsroom/"]

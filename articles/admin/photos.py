@@ -22,13 +22,21 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         "public_credit",
         "rights",
         "usable_until",
+        "sizes",
         "created_at",
     ]
     list_display_links = ["thumbnail", "alt_text"]
     list_filter = ["rights", "agency"]
     search_fields = ["alt_text", "caption", "credit", "agency__name"]
     autocomplete_fields = ["agency"]
-    readonly_fields = ["preview", "width", "height", "uploaded_by", "created_at"]
+    readonly_fields = [
+        "preview",
+        "rendition_status",
+        "width",
+        "height",
+        "uploaded_by",
+        "created_at",
+    ]
     fieldsets = [
         (None, {"fields": ["image", "save_anyway", "preview", "alt_text", "caption"]}),
         (
@@ -36,7 +44,10 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
             {"fields": ["credit", "agency", "rights", "licence", "usable_until"]},
         ),
         ("Cropping", {"fields": ["focal_x", "focal_y"], "classes": ["collapse"]}),
-        ("About the file", {"fields": ["width", "height", "uploaded_by", "created_at"]}),
+        (
+            "About the file",
+            {"fields": ["rendition_status", "width", "height", "uploaded_by", "created_at"]},
+        ),
     ]
 
     def get_queryset(self, request):
@@ -84,10 +95,26 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         if not photo.pk or not photo.image:
             return "Shown here once the photo is saved."
         return format_html(
-            '<img src="{}" alt="{}" class="photo-preview"><br>{}',
+            '<img src="{}" alt="{}" class="photo-preview"><br>{}<br>{}',
             photo.image.url,
             photo.alt_text,
             photo.public_credit,
+            self.rendition_status(photo),
+        )
+
+    @admin.display(description="sizes for readers")
+    def sizes(self, photo):
+        return "ready" if photo.renditions_ready else "being made…"
+
+    @admin.display(description="sizes for readers")
+    def rendition_status(self, photo):
+        if not photo.pk:
+            return "Made once the photo is saved."
+        if photo.renditions_ready:
+            return "Ready."
+        return (
+            "Being made: this takes a few seconds to a minute after saving (reload to "
+            "check). Until then readers' pages show an 800-pixel version of the photo."
         )
 
     @admin.display(description="credit")
@@ -95,14 +122,16 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         return photo.public_credit
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """Make a new photo's files before the admin's transaction opens.
+        """Check and write a new photo's file before the admin's transaction opens.
 
         Django's admin runs a whole POST in one transaction, and on SQLite a transaction
         holds the database's only write lock from its first statement. Decoding a big photo
-        and making its renditions takes seconds: every sign-in and save behind it waited,
-        and failed after 20 s (issue 14). So the files are written first, here, and the
-        transaction only validates the form and points the row at them. Files that no row
-        points at afterwards (the form was refused, the save rolled back) are deleted."""
+        takes a fraction of a second, its renditions seconds: every sign-in and save behind
+        it waited, and failed after 20 s (issue 14). So the upload is checked, cleaned and
+        written first, here (with one fallback size), the transaction only validates the
+        form and points the row at the files, and the other renditions are made by a task
+        once it has committed (articles/photos.py). Files that no row points at afterwards
+        (the form was refused, the save rolled back) are deleted."""
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
         made = self._files_before_saving(request, object_id)
@@ -116,10 +145,10 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
                 photos.discard(made)
 
     def _files_before_saving(self, request, object_id):
-        """New files for this POST, made outside any transaction: photos.NewFiles, the
-        imaging.ImageRejected that refused the upload or the storage.NotStored that could
-        not keep it, or None when the POST brings no new picture or focal point, or when
-        Django is about to refuse it anyway."""
+        """The new file of this POST, written outside any transaction: photos.NewFiles,
+        the imaging.ImageRejected that refused the upload or the storage.NotStored that
+        could not keep it, or None when the POST brings no new picture, or when Django is
+        about to refuse it anyway."""
         obj = None
         if object_id is not None and "_saveasnew" not in request.POST:
             obj = self.get_object(request, unquote(object_id))
@@ -129,16 +158,13 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
             return None
         if "image" in self.get_readonly_fields(request, obj):
             return None
-        focal = _focal_point(request.POST, obj)
         upload = request.FILES.get("image")
+        if upload is None:
+            return None
         try:
-            if upload is not None:
-                return photos.process(upload, focal=focal)
-            if obj is not None and obj.image and focal != (obj.focal_x, obj.focal_y):
-                return photos.recut(obj, focal=focal)
+            return photos.process(upload)
         except (imaging.ImageRejected, storage.NotStored) as refused:
             return refused  # the form shows it, with everything the journalist typed
-        return None
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -168,33 +194,13 @@ class PhotoAdmin(ProtectPublishedUsage, admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
-        files = form.new_files
-        focal = (obj.focal_x, obj.focal_y)
-        if files is not None and files.image:
-            photos.attach(obj, files, by=request.user)
-            if files.focal != focal:  # the form read the focal point otherwise: cut again
-                photos.recrop(obj)
-        elif files is not None and files.focal == focal:
-            photos.attach(obj, files)
-        elif change and {"focal_x", "focal_y"} & set(form.changed_data):
-            obj.save()
-            photos.recrop(obj)
+        if form.new_files is not None:
+            photos.attach(obj, form.new_files, by=request.user)
+        elif change:
+            moved = bool({"focal_x", "focal_y"} & set(form.changed_data))
+            photos.save_details(obj, focal_moved=moved)
         else:
             obj.save()
-
-
-def _focal_point(post, photo: Photo | None) -> tuple[float, float]:
-    """The focal point a POST asks for, as the form will read it; where a value is not a
-    number from 0 to 1 the form refuses it, and the photo's own (or the middle) serves."""
-    current = (photo.focal_x, photo.focal_y) if photo is not None else (0.5, 0.5)
-    point = []
-    for name, fallback in zip(("focal_x", "focal_y"), current, strict=True):
-        try:
-            value = float(post.get(name, ""))
-        except ValueError:
-            value = fallback
-        point.append(value if 0 <= value <= 1 else fallback)
-    return tuple(point)
 
 
 def _still_used(files: photos.NewFiles) -> bool:

@@ -13,7 +13,7 @@ from taggit.models import Tag
 from articles.demo import content
 from articles.models import Article, Byline, Photo, Section, Status, TaggedArticle
 from authors.models import Author
-from newsroom import pagecache
+from newsroom import surrogate
 from newsroom.slugs import readable_slug
 
 BATCH = 1000
@@ -114,7 +114,8 @@ class BulkNewsroom:
             created += size
             if created % 10_000 == 0 or created == missing:
                 self.log(f"  {created:,} of {missing:,} stories written")
-        pagecache.content_changed()
+        # bulk_create sends no signals: purge every copy of every page.
+        surrogate.changed({surrogate.EVERYTHING})
         return created
 
     def ensure_authors(self) -> list[Author]:

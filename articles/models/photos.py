@@ -84,6 +84,10 @@ class Photo(models.Model):
     )
     perceptual_hash = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
     renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # False from an upload or a new focal point until the task has made every rendition
+    # (articles/photos.py: make_renditions). Pages need not know: `renditions` lists only
+    # files that exist, and holds at least the fallback an upload writes at once.
+    renditions_ready = models.BooleanField(default=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -19,8 +19,7 @@ from PIL import Image, ImageFile
 
 from articles import photos
 from articles.models import Photo
-from newsroom import imaging
-from newsroom.models import ContentVersion
+from newsroom import decoding, imaging
 from tests.articles.test_photo_uploads import png_claiming, stored_files, upload
 from tests.factories import jpeg_bytes, make_user
 
@@ -28,20 +27,29 @@ ROOT = Path(__file__).resolve().parents[2]
 MEMORY_CEILING_MB = 250
 
 # Runs in a fresh interpreter, so that its peak resident memory is the photo's and
-# Django's alone: the decode and the renditions, as the admin runs them for an upload.
+# Django's alone: what the upload request does (the gate, the cleaned original, the
+# fallback), then what the task does (every other rendition from the stored copy). One
+# process doing both peaks at least as high as either of the two processes would.
 MEASURE = """
-import json, sys
+import io, json, sys
 import django
 django.setup()
 from django.core.files import File
 from newsroom import imaging
 with open(sys.argv[1], "rb") as handle:
     prepared = imaging.prepare(File(handle, name="upload"))
-    renditions = imaging.make_renditions(prepared.image)
+fallback = imaging.make_fallback(prepared.image)
+stored, size = prepared.content, [prepared.width, prepared.height]
+prepared.image.close()
+del prepared
+image = imaging.open_stored(io.BytesIO(stored))
+renditions = imaging.make_renditions(
+    image, have=frozenset(("jpeg", width) for width in fallback["jpeg"])
+)
 status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
 print(json.dumps({
-    "size": [prepared.width, prepared.height],
-    "renditions": sum(len(by_width) for by_width in renditions.values()),
+    "size": size,
+    "renditions": sum(len(by_width) for by_width in [*renditions.values(), *fallback.values()]),
     "peak_mb": int(status) / 1024,
 }))
 """
@@ -175,7 +183,6 @@ def test_what_is_kept_of_a_big_photo_is_at_most_3200_pixels_and_upright():
 def roles_after_flush(transactional_db):
     """What the data migrations create, back after a transactional test's flush."""
     import_module("articles.migrations.0002_sections_and_roles").seed(apps)
-    ContentVersion.objects.get_or_create(pk=1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -183,9 +190,12 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
     client, roles_after_flush, monkeypatch
 ):
     """On SQLite a transaction holds the only write lock from its first statement: a
-    decode inside the admin's transaction made every sign-in wait (issue 14)."""
+    decode inside the admin's transaction made every sign-in wait (issue 14). The request
+    decodes before its transaction; the task (here the immediate backend, after the real
+    commit) decodes and makes the renditions outside one too."""
     seen: dict[str, list[bool]] = {
-        "process": [], "recut": [], "load": [], "make_renditions": [], "save": []
+        "process": [], "load": [], "make_fallback": [], "make_renditions": [],
+        "run_when_free": [], "save": [],
     }  # fmt: skip
 
     def spy(owner, name):
@@ -197,42 +207,52 @@ def test_decoding_and_renditions_happen_outside_the_database_transaction(
 
         monkeypatch.setattr(owner, name, recording)
 
-    # The request's thread waits for the decoding thread in process() and recut(): it
-    # must not be holding a transaction (a lock) while it waits.
+    # The request's thread waits for the decoding thread in process(), the task's in
+    # run_when_free(): neither may hold a transaction (a lock) while it waits.
     spy(photos, "process")
-    spy(photos, "recut")
+    spy(decoding, "run_when_free")
     spy(ImageFile.ImageFile, "load")  # Pillow's decode, wherever it is called from
+    spy(imaging, "make_fallback")
     spy(imaging, "make_renditions")
-    spy(Photo, "save")  # the row is still saved in the admin's transaction
+    spy(Photo, "save")  # the row is saved in the admin's transaction, then the task's
     client.force_login(make_user("editor", "Editor"))
     response = upload(client, jpeg_bytes((2000, 1000)))
     assert response.status_code == 302
     photo = Photo.objects.get()
     # In a transaction or not, for each: [False] = only outside, [True] = only inside.
     assert _states(seen) == {
-        "process": [False], "recut": [], "load": [False], "make_renditions": [False],
-        "save": [True],
+        "process": [False], "load": [False], "make_fallback": [False],
+        "make_renditions": [False], "run_when_free": [False], "save": [True],
     }  # fmt: skip
+    assert len(seen["save"]) == 2  # the admin's, then the task's
+    assert photo.renditions_ready and len(_names(photo)) == 1 + 14
     assert all(default_storage.exists(name) for name in _names(photo))
 
-    # A new focal point cuts the renditions again, outside the transaction too.
-    seen.update(process=[], load=[], make_renditions=[], save=[])
+    # A new focal point: the request decodes nothing; the task cuts the cards again,
+    # outside the transaction, and keeps the plain renditions (they do not depend on it).
+    for values in seen.values():
+        values.clear()
     change = reverse("admin:articles_photo_change", args=[photo.pk])
     form = {
         "alt_text": photo.alt_text, "caption": "", "credit": "", "agency": photo.agency_id,
         "rights": "agency", "licence": "", "usable_until": "", "focal_x": "0.2",
         "focal_y": "0.5", "save_anyway": "",
     }  # fmt: skip
-    old = _names(photo)
+    old = photo.renditions
     assert client.post(change, form).status_code == 302
     photo.refresh_from_db()
     assert _states(seen) == {
-        "process": [], "recut": [False], "load": [False], "make_renditions": [False],
-        "save": [True],
+        "process": [], "load": [False], "make_fallback": [], "make_renditions": [False],
+        "run_when_free": [False], "save": [True],
     }  # fmt: skip
-    assert photo.focal_x == 0.2
+    assert photo.focal_x == 0.2 and photo.renditions_ready
+    assert {k: photo.renditions[k] for k in ("jpeg", "webp")} == {
+        k: old[k] for k in ("jpeg", "webp")
+    }
+    assert set(photo.renditions["card_jpeg"].values()).isdisjoint(old["card_jpeg"].values())
     assert all(default_storage.exists(name) for name in _names(photo))
-    assert not any(default_storage.exists(name) for name in set(old) - set(_names(photo)))
+    old_cards = [n for k in ("card_jpeg", "card_webp") for n in old[k].values()]
+    assert not any(default_storage.exists(name) for name in old_cards)
 
 
 def _states(seen: dict[str, list[bool]]) -> dict[str, list[bool]]:
@@ -247,10 +267,11 @@ class FailingStorage(FileSystemStorage):
     """A disk that fills up after a few files."""
 
     saved = 0
+    room_for = 1
 
     def _save(self, name, content):
         FailingStorage.saved += 1
-        if FailingStorage.saved > 3:
+        if FailingStorage.saved > FailingStorage.room_for:
             raise OSError(28, "No space left on device")
         return super()._save(name, content)
 
@@ -261,13 +282,37 @@ def test_a_failure_while_writing_the_files_leaves_no_row_and_no_file(settings, e
         **settings.STORAGES,
         "default": {"BACKEND": "tests.articles.test_large_uploads.FailingStorage"},
     }
-    FailingStorage.saved = 0
+    FailingStorage.saved, FailingStorage.room_for = 0, 1  # the original, not the fallback
     response = upload(editor_client, jpeg_bytes((2000, 1000)))
     assert response.status_code == 200  # the form again, not a 500 (issue 16)
     assert "The photo could not be stored, nothing was saved" in response.content.decode()
-    assert FailingStorage.saved > 3
+    assert FailingStorage.saved == 2
     assert not Photo.objects.exists()
     assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_failure_while_making_the_renditions_leaves_the_fallback_and_no_stray_file(
+    settings, editor_client
+):
+    """The request wrote the original and the fallback; the task fails on its third file.
+    The journalist got their photo saved, readers get the fallback, and nothing the task
+    wrote is left behind (the queue records the failure; a retry can run it again)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.articles.test_large_uploads.FailingStorage"},
+    }
+    FailingStorage.saved, FailingStorage.room_for = 0, 3
+    assert upload(editor_client, jpeg_bytes((2000, 1000))).status_code == 302
+    photo = Photo.objects.get()
+    assert not photo.renditions_ready
+    assert photo.renditions == {"jpeg": {"800": photo.renditions["jpeg"]["800"]}}
+    on_disk = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in stored_files(settings))
+    assert on_disk == sorted([photo.image.name, photo.renditions["jpeg"]["800"]])
+    FailingStorage.room_for = 100
+    assert photos.make_renditions.call(photo.pk) == "made"  # a retry
+    photo.refresh_from_db()
+    assert photo.renditions_ready and len(_names(photo)) == 1 + 14
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from PIL import Image, ImageCms
 
@@ -56,6 +57,8 @@ def jpeg_with_gps_and_rotation() -> bytes:
 
 
 def upload(client, content: bytes, name: str = "photo.jpg", **fields):
+    """POST a photo to the admin; what is committed then runs as after a real commit (the
+    renditions task with the immediate backend)."""
     agency = fields.pop("agency") if "agency" in fields else make_agency()
     data = {
         "image": SimpleUploadedFile(name, content, content_type="image/jpeg"),
@@ -70,7 +73,8 @@ def upload(client, content: bytes, name: str = "photo.jpg", **fields):
         "focal_y": "0.5",
         **fields,
     }
-    return client.post(ADD_URL, data)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(ADD_URL, data)
 
 
 def stored_files(settings) -> list[Path]:

@@ -41,10 +41,7 @@ def reference_data(transactional_db):
 
     from django.apps import apps
 
-    from newsroom.models import ContentVersion
-
     import_module("articles.migrations.0002_sections_and_roles").seed(apps)
-    ContentVersion.objects.get_or_create(pk=1)
 
 
 @pytest.fixture

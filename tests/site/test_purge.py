@@ -79,12 +79,36 @@ def test_a_proxy_that_refuses_the_purge_fails_the_task(stand_in, settings):
 def test_with_no_proxy_configured_nothing_is_enqueued(settings, monkeypatch):
     settings.CACHE_PROXIES = []
     enqueued = []
-    monkeypatch.setattr(purge, "enqueue_after_commit", lambda *args: enqueued.append(args))
+    monkeypatch.setattr(
+        purge, "enqueue_after_commit", lambda *args, **kwargs: enqueued.append((args, kwargs))
+    )
     keys_changed.send(sender=None, keys=frozenset({"story-1"}))
     assert enqueued == []
     settings.CACHE_PROXIES = ["http://127.0.0.1:9"]
     keys_changed.send(sender=None, keys=frozenset({"story-1"}))
-    assert enqueued == [(purge.purge_proxies, ["story-1"])]
+    # No replicas: no WAL position to wait for.
+    assert enqueued == [((purge.purge_proxies, ["story-1"]), {"position": None})]
+
+
+def test_the_purge_waits_for_the_replicas_to_replay_the_change_before_it_is_sent(
+    settings, monkeypatch
+):
+    """A proxy purged before a lagging replica has the change would fetch the old page
+    again from it and keep it: the wait comes first (proved on a real lagging replica in
+    tests/site/test_streaming_replica.py)."""
+    settings.CACHE_PROXIES = ["http://127.0.0.1:9"]
+    happened = []
+    monkeypatch.setattr(
+        purge.replicas, "wait_for_replicas", lambda position: happened.append(("wait", position))
+    )
+
+    def send_purge(proxy, keys):
+        happened.append(("purge", keys))
+        return 1
+
+    monkeypatch.setattr(purge, "send_purge", send_purge)
+    purge.purge_proxies.call(["story-1"], position="0/3000148")
+    assert happened == [("wait", "0/3000148"), ("purge", "story-1")]
 
 
 def test_the_proxies_are_purged_after_every_other_listener_to_a_change():

@@ -29,7 +29,6 @@ def test_redis_going_down_costs_readers_nothing(client, settings, tmp_path, edit
                          "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}},
         }  # fmt: skip
         settings.PAGE_CACHE_SECONDS = 300
-        settings.PAGE_CACHE_SHARED_VERSION = True
         article = make_article("Still readable")
         assert client.get("/")["X-Page-Cache"] == "miss"
         assert client.get("/")["X-Page-Cache"] == "hit"  # Redis really is the cache

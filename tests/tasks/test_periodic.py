@@ -129,22 +129,3 @@ def test_the_project_schedule_prunes_old_task_records(task_queue, settings):
     assert not DBTaskResult.objects.filter(pk=old.pk).exists()
     assert ScheduledRun.objects.get().period == long_ago + datetime.timedelta(minutes=1)
     assert "newsroom.tasks.prune_task_records" in [entry.task for entry in periodic.SCHEDULE]
-
-
-@pytest.mark.django_db
-def test_every_minute_a_due_scheduled_change_moves_the_content_version_on():
-    """Without any reader asking, a story scheduled for now changes the content version."""
-    from newsroom.models import ContentVersion
-    from newsroom.tasks import notice_scheduled_changes
-
-    before = notice_scheduled_changes.call()
-    assert notice_scheduled_changes.call() == before  # nothing due
-    ContentVersion.objects.update(
-        next_change_at=datetime.datetime.now(UTC) - datetime.timedelta(seconds=1)
-    )
-    assert notice_scheduled_changes.call() == before + 1
-    assert notice_scheduled_changes.call() == before + 1
-    entry = next(
-        e for e in periodic.SCHEDULE if e.task == "newsroom.tasks.notice_scheduled_changes"
-    )
-    assert entry.when == Every(60)

@@ -78,7 +78,7 @@ def test_the_front_page_without_wordpress_keys_runs_no_lookup(
 ):
     settings.PAGE_CACHE_SECONDS = 0
     client.get("/")  # chrome cached
-    with django_assert_num_queries(4):  # tests/articles/test_query_budgets.py: "front"
+    with django_assert_num_queries(3):  # tests/articles/test_query_budgets.py: "front"
         assert client.get("/?utm_source=x").status_code == 200
 
 

@@ -33,7 +33,7 @@ from articles.models import (
     Status,
 )
 from authors.models import Author
-from newsroom import imaging, pagecache
+from newsroom import imaging, surrogate
 
 MAX_ARTICLES = 1_000_000
 MAX_AUTHORS = 10_000
@@ -83,8 +83,8 @@ class Command(BaseCommand):
             self.log(
                 f"Generated {created:,} stories; the newsroom has {Article.objects.count():,}."
             )
-        # Backdated and bulk stories bypass the signals; tell the page cache once.
-        pagecache.content_changed()
+        # Backdated and bulk stories bypass the signals: purge every copy of every page.
+        surrogate.changed({surrogate.EVERYTHING})
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
         for username in ("editor", "journalist"):
             self.stdout.write(f"  {username} / {password}")
