@@ -38,6 +38,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("authors/", include("authors.urls")),
+    path("newsletter/anymail/", include("anymail.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]
 
