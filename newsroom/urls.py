@@ -40,6 +40,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("authors/", include("authors.urls")),
+    path("newsletter/anymail/", include("anymail.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]
 
