@@ -3,25 +3,27 @@ from the shared fixtures (never copied into the project)."""
 
 import datetime
 import json
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from jsonschema import Draft202012Validator, FormatChecker
 
 from articles import services
 from tests.factories import make_agency, make_article, make_author, make_photo, section
+from tests.support import SHARED_FIXTURES
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "ninjs"
+FIXTURES = SHARED_FIXTURES / "ninjs"
 SCHEMA_21 = FIXTURES / "schemas" / "ninjs-schema_2.1.json"
 
 
 @pytest.fixture(scope="module")
 def validator():
     if not SCHEMA_21.exists():
-        pytest.fail(f"The IPTC ninjs schema is missing: {SCHEMA_21} (../shared/ beside the repo)")
+        pytest.fail(
+            f"The IPTC ninjs schema is missing: {SCHEMA_21} "
+            "(../shared/ beside the checkout, or set SHARED_FIXTURES)"
+        )
     schema = json.loads(SCHEMA_21.read_text())
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
