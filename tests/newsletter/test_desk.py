@@ -36,6 +36,16 @@ def test_journalists_cannot_reach_the_newsletter(journalist_client, path):
     assert journalist_client.get(path).status_code == 403
 
 
+def test_an_issue_s_email_is_a_404_when_there_is_no_such_issue_and_403_for_journalists(
+    editor_client, journalist
+):
+    issue = Issue.objects.create(kind=Issue.Kind.BRIEFING, subject="S", html="<p>H</p>", text="T")
+    assert editor_client.get(f"/admin/newsletter/issue/{issue.pk}/email/").status_code == 200
+    assert editor_client.get(f"/admin/newsletter/issue/{issue.pk + 1}/email/").status_code == 404
+    editor_client.force_login(journalist)
+    assert editor_client.get(f"/admin/newsletter/issue/{issue.pk}/email/").status_code == 403
+
+
 def test_an_editor_previews_then_sends_an_alert(editor_client, smtp_server, task_queue):
     article = factories.make_article("Parliament dissolved")
     Subscriber.objects.create(email="p@example.com").sections.set([article.primary_section])
