@@ -90,6 +90,15 @@ SCHEDULE = [
         missed=SKIP,
         grace=datetime.timedelta(hours=2),
     ),
+    # Today's briefing, once a day however many workers run. A briefing found hours late
+    # is old news: after its grace it is skipped (and logged), not sent at lunchtime.
+    Periodic(
+        "daily briefing",
+        "newsletter.tasks.send_daily_briefing",
+        DailyAt(settings.NEWSLETTER_BRIEFING_AT),
+        missed=SKIP,
+        grace=datetime.timedelta(hours=1),
+    ),
 ]
 
 

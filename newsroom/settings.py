@@ -69,10 +69,14 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its Swagger UI files, served from our static files (no CDN)
     "newsroom",
     "authors",
     "articles",
     "wordpress",
+    "anymail",
+    "newsletter",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
+    "api.http.ApiHeadersMiddleware",
     "newsroom.security.RefuseNulBytesMiddleware",
     # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
     # its answers are cached under the content version like any page.
@@ -274,6 +279,13 @@ PAGE_CACHE_KEEP_SECONDS = env_int("PAGE_CACHE_KEEP_SECONDS", 86400)
 # key before that. Browsers, which no purge reaches, keep it HTTP_CACHE_SECONDS.
 SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 300)
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
+# The public API (api/): requests per client address per window, past which it answers
+# 429 with Retry-After (0: no limit).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
+# Webhook endpoints on loopback, private or link-local addresses are refused unless this is
+# on (development; tests with a receiver on 127.0.0.1). Never in production.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
 
 # The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
@@ -325,6 +337,49 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+# A provider's HTTP API instead of SMTP, through django-anymail (its webhook reports bounces
+# and complaints at /newsletter/anymail/<provider>/tracking/, docs/newsletter.md).
+_EMAIL_PROVIDERS = {
+    "mailgun": ("anymail.backends.mailgun.EmailBackend", "MAILGUN_API_KEY"),
+    "postmark": ("anymail.backends.postmark.EmailBackend", "POSTMARK_SERVER_TOKEN"),
+    "sendgrid": ("anymail.backends.sendgrid.EmailBackend", "SENDGRID_API_KEY"),
+    "brevo": ("anymail.backends.brevo.EmailBackend", "BREVO_API_KEY"),
+}
+EMAIL_PROVIDER = env_str("EMAIL_PROVIDER")
+if EMAIL_PROVIDER:
+    if EMAIL_PROVIDER not in _EMAIL_PROVIDERS:
+        raise ConfigError(
+            f"EMAIL_PROVIDER must be one of {', '.join(_EMAIL_PROVIDERS)}, not {EMAIL_PROVIDER!r}."
+        )
+    if not env_str("EMAIL_PROVIDER_API_KEY") or not env_str("EMAIL_WEBHOOK_SECRET"):
+        raise ConfigError(
+            "EMAIL_PROVIDER needs EMAIL_PROVIDER_API_KEY (the provider's key) and "
+            "EMAIL_WEBHOOK_SECRET (user:password the provider's webhook signs in with)."
+        )
+    EMAIL_BACKEND, _key_name = _EMAIL_PROVIDERS[EMAIL_PROVIDER]
+    ANYMAIL = {_key_name: env_str("EMAIL_PROVIDER_API_KEY")}
+    ANYMAIL["WEBHOOK_SECRET"] = env_str("EMAIL_WEBHOOK_SECRET")
+else:
+    ANYMAIL = {"WEBHOOK_SECRET": env_str("EMAIL_WEBHOOK_SECRET")}
+
+# --- Newsletter (newsletter/, docs/newsletter.md) -----------------------------------------
+
+# When the daily briefing goes out, in TIME_ZONE (HH:MM).
+_briefing_at = env_str("NEWSLETTER_BRIEFING_AT", "07:00")
+try:
+    NEWSLETTER_BRIEFING_AT = datetime.time.fromisoformat(_briefing_at)
+except ValueError:
+    raise ConfigError(
+        f"NEWSLETTER_BRIEFING_AT must be a time such as 07:00, not {_briefing_at!r}."
+    ) from None
+# How long a confirmation link works.
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 3, minimum=1)
+# Emails handed to the mail server per task, and at most this many a second (0: no limit).
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 500, minimum=1)
+NEWSLETTER_SEND_PER_SECOND = env_float("NEWSLETTER_SEND_PER_SECOND", 100, minimum=0)
+# Subscription requests per network address per hour, and per email address per day.
+NEWSLETTER_SUBSCRIBE_PER_IP = env_int("NEWSLETTER_SUBSCRIBE_PER_IP", 20, minimum=1)
+NEWSLETTER_SUBSCRIBE_PER_ADDRESS = env_int("NEWSLETTER_SUBSCRIBE_PER_ADDRESS", 3, minimum=1)
 
 # --- Internationalisation ----------------------------------------------------------------
 
