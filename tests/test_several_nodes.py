@@ -41,6 +41,7 @@ a publish that crosses midnight (the story's address is worked out before it).
 """
 
 import http.client
+import os
 import re
 import threading
 import time
@@ -86,17 +87,17 @@ class Stack:
 
     def replica_delay(self, seconds: float) -> None:
         """Change the replica's recovery_min_apply_delay (a reload, no restart)."""
+        milliseconds = int(seconds * 1000)
         with psycopg.connect(self.replica.url, autocommit=True) as db:
-            db.execute(f"ALTER SYSTEM SET recovery_min_apply_delay = '{int(seconds * 1000)}ms'")
+            db.execute(f"ALTER SYSTEM SET recovery_min_apply_delay = '{milliseconds}ms'")
             db.execute("SELECT pg_reload_conf()")
             deadline = time.monotonic() + 5
-            wanted = f"{int(seconds * 1000)}ms" if seconds else "0"
-            while db.execute("SHOW recovery_min_apply_delay").fetchone()[0] not in (
-                wanted,
-                f"{int(seconds)}s",
-            ):
+            while self.on(self.replica, DELAY_SETTING) != str(milliseconds):
                 assert time.monotonic() < deadline, "the replica did not take the new delay"
                 time.sleep(0.05)
+
+
+DELAY_SETTING = "SELECT setting FROM pg_settings WHERE name = 'recovery_min_apply_delay'"
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +314,9 @@ def test_a_story_published_on_node_a_is_on_its_page_and_the_front_page_within_1_
     watches = publish_and_watch(stack, "Harbour reopens after the storm")
     timings = {name: round(lag(watches, name), 3) for name in ("replica", "story", "front")}
     print("commit → seen:", timings)
-    assert timings["story"] <= BOUND and timings["front"] <= BOUND, timings
+    # (The machine's load is in the message: on 2 cores at a load of 13, shared with other
+    # work, this took up to 3 s; on its own it takes 0.15–0.35 s.)
+    assert timings["story"] <= BOUND and timings["front"] <= BOUND, (timings, os.getloadavg())
     assert watches["story"].unseen_after_seen == watches["front"].unseen_after_seen == 0
 
 
@@ -330,7 +333,7 @@ def test_with_a_lagging_replica_the_purge_waits_and_no_stale_copy_is_kept(stack)
     # Readers saw it once the replica had it, within the bound plus the replica's delay...
     for page in ("story", "front"):
         assert watches[page].first_seen >= watches["replica"].last_unseen, timings
-        assert timings[page] <= BOUND + DELAY, timings
+        assert timings[page] <= BOUND + DELAY, (timings, os.getloadavg())
         # ...and never lost it again: nothing rendered from the lagging replica before it
         # replayed the publish was kept by Varnish after the purge.
         assert watches[page].unseen_after_seen == 0, page
