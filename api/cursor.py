@@ -50,6 +50,12 @@ def moment_and_id(token: str) -> tuple[datetime.datetime, int]:
         raise BadCursor("This cursor is not one the API handed out.") from None
     if moment.tzinfo is None or type(pk) is not int or not 0 < pk < _MAX_ID:
         raise BadCursor("This cursor is not one the API handed out.")
+    try:
+        # In UTC, as the database compares it: a moment at the calendar's edge with an
+        # offset ("0001-01-01T00:00+05:00") has no UTC time and would fail in the query.
+        moment = moment.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise BadCursor("This cursor is not one the API handed out.") from None
     return moment, pk
 
 

@@ -15,7 +15,8 @@ How our story maps onto ninjs:
   by, people       the bylines, in order (people: rel "author", with profile addresses)
   subjects         sections (rel "primarysection", "section") then tags (rel "tag")
   infosources      the agencies of "With input from" (role "contributor")
-  associations     the lead photo: renditions, caption and alt text, the credit line as a
+  associations     the lead photo (known by its largest rendition, never the original):
+                   renditions, caption and alt text, the credit line as a
                    description of role "creditline" (the way AP does), copyrightholder and
                    usageterms from its rights
 """
@@ -26,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from api import present
+from articles import renditions
 from articles.models import Article, Photo
 from articles.rendering import and_list
 from newsroom.site import absolute_url
@@ -56,6 +58,9 @@ def usage_terms(photo: Photo) -> str:
     return f"{terms}: {photo.licence}" if photo.licence else terms
 
 
+LARGEST = 10**6  # wider than any rendition: renditions.best gives the largest
+
+
 def picture(photo: Photo) -> dict:
     descriptions = [{"role": "creditline", "value": photo.public_credit.removeprefix("Source: ")}]
     if photo.caption:
@@ -63,7 +68,8 @@ def picture(photo: Photo) -> dict:
     descriptions.append({"role": "alternative", "value": photo.alt_text})
     found = {
         "name": "leadphoto",
-        "uri": absolute_url(photo.image.url),
+        # The largest rendition, never the stored original (which readers never get).
+        "uri": absolute_url(renditions.best(photo, max_width=LARGEST)["url"]),
         "type": "picture",
         "representationtype": "partial",
         "descriptions": descriptions,

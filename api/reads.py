@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -75,7 +76,15 @@ def _story_values(filters: StoryFilters, now: datetime.datetime) -> dict:
         values["section"] = listing.subject_or_404(Section, filters.section).pk
         keys.show(keys.section_list(values["section"]), keys.section(values["section"]))
     if filters.author is not None:
-        values["author"] = listing.subject_or_404(Author, filters.author).pk
+        # The rule of /authors/<slug>: someone with no published story is no one here.
+        values["author"] = (
+            listing.public_authors(at=now)
+            .filter(slug=filters.author)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if values["author"] is None:
+            raise Http404("No such author.")
         keys.show(keys.author_list(values["author"]), keys.author(values["author"]))
     if filters.tag is None and filters.section is None and filters.author is None:
         keys.show(keys.FEED)

@@ -69,8 +69,10 @@ def verify(secret: str, body: bytes, header: str, *, tolerance: int = 300) -> bo
 
 
 def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour):
+        # An IPv4 address inside IPv6 (::ffff:10.0.0.1, 6to4's 2002:0a00:0001::) is judged
+        # as the IPv4 address it leads to.
+        ip = ip.ipv4_mapped or ip.sixtofour
     kinds = (
         ("a loopback", ip.is_loopback),
         ("a link-local", ip.is_link_local),

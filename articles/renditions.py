@@ -51,10 +51,15 @@ def srcset(photo: Photo, fmt: str) -> str:
 
 
 def best(photo: Photo, *, max_width: int = OG_WIDTH, fmt: str = "jpeg") -> dict:
-    """The largest rendition not wider than max_width: {"url", "width", "height"}."""
-    fitting = [(w, url) for w, url in sized(photo, fmt) if w <= max_width]
+    """The largest rendition not wider than max_width (the narrowest one when none is,
+    as before the renditions task has run, when the 800-pixel fallback is the only one):
+    {"url", "width", "height"}. The original only for a photo with no rendition at all."""
+    made = sized(photo, fmt)
+    fitting = [(w, url) for w, url in made if w <= max_width]
     if fitting:
         width, url = fitting[-1]
+    elif made:
+        width, url = made[0]
     else:
         width, url = photo.width, photo.image.url
     if fmt.startswith("card_"):

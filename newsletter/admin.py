@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -144,7 +144,7 @@ class IssueAdmin(EditorsOnly, admin.ModelAdmin):
     def issue_email(self, request, pk: int):
         """An issue's HTML as it went out."""
         permissions.require_editor(request.user)
-        return HttpResponse(Issue.objects.get(pk=pk).html)
+        return HttpResponse(get_object_or_404(Issue, pk=pk).html)
 
     def alert(self, request):
         permissions.require_editor(request.user)

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "api.http.ApiHeadersMiddleware",
     "newsroom.security.RefuseNulBytesMiddleware",
     # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
-    # its answers are cached under the content version like any page.
+    # its answers are cached and purged by surrogate key like any page.
     "wordpress.middleware.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

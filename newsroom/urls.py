@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 
 from api.routes import api
 from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
+from newsletter import feedback
 from newsroom import views
 from newsroom.accounts import ThrottledPasswordResetView
 from newsroom.health import healthz
@@ -40,7 +41,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("authors/", include("authors.urls")),
-    path("newsletter/anymail/", include("anymail.urls")),
+    # Bounces and complaints: the configured provider's webhook only, with its secret.
+    path("newsletter/anymail/<str:provider>/tracking/", feedback.tracking_webhook),
     path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]

@@ -12,7 +12,7 @@ import re
 
 from django.http import Http404, HttpResponsePermanentRedirect
 
-from articles import listing
+from articles import keys, listing
 from articles.models import Article, ArticleRedirect
 from authors.models import Author
 from wordpress.models import ImportedAuthor, ImportedTerm, Taxonomy
@@ -56,7 +56,12 @@ def story_at(old_path: str) -> str | None:
         .only("article__slug", "article__published_at")
         .first()
     )
-    return redirect.article.get_absolute_url() if redirect else None
+    # The 301 is cached like any page: it names the story, so taking the story down (or
+    # moving it) purges it. A 404 here is the not-found page's, purged by MISSING.
+    if redirect is None:
+        return None
+    keys.show(keys.article(redirect.article_id))
+    return redirect.article.get_absolute_url()
 
 
 def _query_target(key: str, value: str) -> str | None:
@@ -95,6 +100,7 @@ def _archive_target(kind: str, name: str, *, feed: bool) -> str | None:
         )
         if author is None:
             return None
+        keys.show(keys.author(author.pk), keys.author_list(author.pk))
         return author.get_absolute_url() + ("feed/" if feed else "")
     taxonomy = Taxonomy.CATEGORY if kind == "category" else Taxonomy.TAG
     term = (
@@ -109,11 +115,13 @@ def _term_target(term: ImportedTerm | None, *, feed: bool) -> str | None:
     if term is None:
         return None
     if term.section_id is not None:
+        keys.show(keys.section(term.section_id))
         path = term.section.get_absolute_url()
     elif term.tag_id is not None:
         tag = listing.public_tags().filter(pk=term.tag_id).only("slug").first()
         if tag is None:
             return None
+        keys.show(keys.tag(tag.pk), keys.tag_list(tag.pk))
         path = f"/tags/{tag.slug}/"
     else:
         return None

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from api import cursor
 from articles import services
 from articles.models import Correction
 from tests.factories import make_agency, make_article, make_author, make_photo, section
@@ -99,6 +100,17 @@ def test_bad_parameters_are_400_problems(client, query):
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == 400 and problem["title"] and problem["detail"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+@pytest.mark.parametrize("path", ["/api/v1/articles", "/api/v1/ninjs", "/api/v1/corrections"])
+def test_a_forged_cursor_at_the_calendar_s_edge_is_a_400_not_a_500(client, path, moment):
+    # Well-formed and aware, but with no UTC time: the query could not be run.
+    make_article()
+    forged = cursor.encode(moment, 1)
+    response = client.get(path, {"cursor": forged})
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_unknown_things_are_404_problems(client):

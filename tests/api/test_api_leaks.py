@@ -68,3 +68,16 @@ def test_a_journalist_signed_in_sees_no_more_through_the_api(journalist_client, 
     for kind in SECRETS:
         response = journalist_client.get(f"/api/v1/articles/{walk[kind].pk}")
         assert response.status_code == 404, kind
+
+
+def test_filtering_by_an_author_with_no_published_work_is_a_404_like_the_author_itself(
+    client, walk, settings
+):
+    # /api/v1/authors/<slug> is a 404 for them; an empty 200 list for ?author=<slug> (where
+    # a made-up slug is a 404) would tell that a byline exists on something unpublished.
+    settings.PAGE_CACHE_SECONDS = 0
+    hidden = walk["secret_author"].slug
+    assert client.get(f"/api/v1/authors/{hidden}").status_code == 404
+    assert client.get("/api/v1/articles?author=nobody-at-all").status_code == 404
+    assert client.get(f"/api/v1/articles?author={hidden}").status_code == 404
+    assert client.get(f"/api/v1/articles?author={walk['author'].slug}").status_code == 200

@@ -78,6 +78,9 @@ def test_an_article_as_ninjs_validates_and_carries_everything(client, validator,
                for d in item["descriptions"])  # fmt: skip
     photo = item["associations"][0]
     assert photo["type"] == "picture" and photo["renditions"]
+    # The picture is known by its largest rendition, never by the stored original.
+    assert story.lead_photo.image.name not in json.dumps(item)
+    assert photo["uri"] in {rendition["href"] for rendition in photo["renditions"]}
     assert {"role": "creditline", "value": "AP Photo"} in photo["descriptions"]
     assert photo["copyrightholder"] == "AP Photo" and photo["usageterms"] == "Agency-licensed"
     assert item["infosources"] == [{"name": "Reuters", "role": "contributor",

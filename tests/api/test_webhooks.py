@@ -158,7 +158,10 @@ def test_a_failing_delivery_is_retried_by_the_queue_with_back_off_then_given_up(
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.169.254",
-                                     "::1", "fd00::1", "100.64.0.1", "0.0.0.0"])  # fmt: skip
+                                     "::1", "fd00::1", "100.64.0.1", "0.0.0.0",
+                                     # IPv4 inside IPv6: mapped, 6to4 (one of ours embedded)
+                                     "::ffff:127.0.0.1", "2002:a01:203::1",
+                                     "2002:a9fe:a9fe::"])  # fmt: skip
 def test_addresses_inside_any_network_of_ours_are_refused(address, monkeypatch):
     found = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 443))]
     monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: found)

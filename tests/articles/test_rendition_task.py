@@ -287,3 +287,25 @@ def test_a_real_worker_makes_the_renditions_the_upload_queued(task_worker, clien
         timeout=30, what="the task's result", log=worker.log,
     )  # fmt: skip
     assert finished.status == "SUCCESSFUL" and finished.return_value == "made"
+
+
+def test_until_the_task_has_run_emails_and_the_api_show_the_fallback_never_the_original(
+    editor_client, editor, settings, queued
+):
+    # An alert sent right after the upload: the email wants a 600-pixel image and only the
+    # 800-pixel fallback exists yet; the narrowest rendition is what goes, not the original.
+    from newsletter import services as newsletter
+    from newsletter.models import Issue
+
+    settings.PAGE_CACHE_SECONDS = 0
+    upload(editor_client, jpeg_bytes((3200, 1600)))
+    photo = Photo.objects.get()
+    fallback = photo.renditions["jpeg"]["800"]
+    story = make_article("Pending photo", lead_photo=photo, primary_section=section("world"))
+    newsletter.start_alert(story, by=editor)
+    issue = Issue.objects.get()
+    for part in (issue.html, issue.text):
+        assert photo.image.name not in part  # never the (3200-pixel) original
+    assert fallback in issue.html
+    data = Client().get(f"/api/v1/articles/{story.pk}").content.decode()
+    assert fallback in data and photo.image.name not in data

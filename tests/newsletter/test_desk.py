@@ -36,6 +36,16 @@ def test_journalists_cannot_reach_the_newsletter(journalist_client, path):
     assert journalist_client.get(path).status_code == 403
 
 
+def test_an_issue_s_email_is_a_404_when_there_is_no_such_issue_and_403_for_journalists(
+    editor_client, journalist
+):
+    issue = Issue.objects.create(kind=Issue.Kind.BRIEFING, subject="S", html="<p>H</p>", text="T")
+    assert editor_client.get(f"/admin/newsletter/issue/{issue.pk}/email/").status_code == 200
+    assert editor_client.get(f"/admin/newsletter/issue/{issue.pk + 1}/email/").status_code == 404
+    editor_client.force_login(journalist)
+    assert editor_client.get(f"/admin/newsletter/issue/{issue.pk}/email/").status_code == 403
+
+
 def test_an_editor_previews_then_sends_an_alert(editor_client, smtp_server, task_queue):
     article = factories.make_article("Parliament dissolved")
     Subscriber.objects.create(email="p@example.com").sections.set([article.primary_section])
@@ -98,6 +108,7 @@ def _postmark(client, payload, secret="hook:s3cret"):
     ],
 )
 def test_a_bounce_or_complaint_from_the_provider_unsubscribes(client, settings, payload, reason):
+    settings.EMAIL_PROVIDER = "postmark"
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
     Subscriber.objects.create(email="gone@example.com", wants_briefing=True)
     kept = Subscriber.objects.create(email="kept@example.com", wants_briefing=True)
@@ -114,3 +125,43 @@ def test_a_bounce_or_complaint_from_the_provider_unsubscribes(client, settings, 
     assert gone.unsubscribed_at is not None and reason in gone.unsubscribe_reason
     kept.refresh_from_db()
     assert kept.unsubscribed_at is None
+
+
+BOUNCE = {
+    "RecordType": "Bounce",
+    "Type": "HardBounce",
+    "TypeCode": 1,
+    "Email": "reader@example.com",
+    "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+    "BouncedAt": "2026-12-02T07:00:03Z",
+}
+SIGNED_IN = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"hook:s3cret").decode()}
+
+
+@pytest.mark.parametrize(
+    ("provider", "secret"),
+    [
+        ("", ""),  # SMTP, no secret: the default configuration
+        ("", "hook:s3cret"),  # SMTP: no provider reports bounces
+        ("postmark", "hook:s3cret"),  # other providers' webhooks than the one we use
+    ],
+)
+def test_nobody_unsubscribes_a_reader_through_a_webhook_we_do_not_use(
+    client, settings, provider, secret
+):
+    # anymail's webhooks take anyone's events when the secret is empty: a made-up bounce
+    # would unsubscribe any reader. Only the configured provider's, with its secret, answers.
+    settings.EMAIL_PROVIDER = provider
+    settings.ANYMAIL = {"WEBHOOK_SECRET": secret}
+    Subscriber.objects.create(email="reader@example.com", wants_briefing=True)
+    others = {"postmark", "mailgun", "sendgrid", "brevo", "mailjet", "amazon_ses"} - {provider}
+    for esp in others:
+        for auth in ({}, SIGNED_IN):
+            response = client.post(
+                f"/newsletter/anymail/{esp}/tracking/",
+                json.dumps(BOUNCE),
+                content_type="application/json",
+                **auth,
+            )
+            assert response.status_code == 404, (esp, auth, response.status_code)
+    assert Subscriber.objects.subscribed().count() == 1

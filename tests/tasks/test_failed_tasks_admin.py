@@ -93,3 +93,14 @@ def test_administrators_see_which_periods_ran_and_which_were_skipped(client, sup
     assert "prune task records" in page.content.decode()
     client.force_login(editor)
     assert client.get("/admin/newsroom/scheduledrun/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_retry_needs_the_csrf_token(editor, given_up):
+    # Another site's page cannot make an editor's browser retry a task.
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(editor)
+    assert browser.post(f"{LIST}{given_up.pk}/retry/").status_code == 403
+    assert not TaskAttempt.objects.filter(result=given_up, retry__isnull=False).exists()

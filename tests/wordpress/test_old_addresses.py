@@ -130,3 +130,17 @@ def test_old_addresses_answer_within_a_fixed_query_budget(
     ):
         with django_assert_max_num_queries(budget):
             client.get(path)
+
+
+def test_an_unpublished_story_s_old_addresses_go_404_at_once_with_the_page_cache(
+    client, imported, editor, settings, django_capture_on_commit_callbacks
+):
+    # The 301s are cached like any page: they must name the story they point to, or the
+    # unpublish purges nothing and the old address keeps pointing at it (and its slug).
+    settings.PAGE_CACHE_SECONDS = 300
+    for old in ("/?p=1", "/ceasefire-talks/", "/2024/05/12/ceasefire-talks/"):
+        assert client.get(old).status_code == 301, old
+    with django_capture_on_commit_callbacks(execute=True):
+        services.unpublish(article(1), by=editor)
+    for old in ("/?p=1", "/ceasefire-talks/", "/2024/05/12/ceasefire-talks/"):
+        assert client.get(old).status_code == 404, old
