@@ -28,6 +28,10 @@ class EditorsOnly:
     def has_delete_permission(self, request, obj=None):
         return can_manage_webhooks(request.user)
 
+    def has_manage_permission(self, request):
+        """The actions below: Django offers them only to whom this says yes."""
+        return can_manage_webhooks(request.user)
+
 
 class EndpointForm(forms.ModelForm):
     url = forms.URLField(
@@ -86,7 +90,9 @@ class WebhookEndpointAdmin(EditorsOnly, admin.ModelAdmin):
             "it will not be shown again.",
         )
 
-    @admin.action(description="Give the selected endpoints a new signing secret")
+    @admin.action(
+        description="Give the selected endpoints a new signing secret", permissions=["manage"]
+    )
     def new_secret(self, request, queryset):
         from api.models import new_secret
 
@@ -111,7 +117,7 @@ class WebhookDeliveryAdmin(EditorsOnly, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # the log is what happened
 
-    @admin.action(description="Send the selected deliveries again")
+    @admin.action(description="Send the selected deliveries again", permissions=["manage"])
     def send_again(self, request, queryset):
         count = 0
         for delivery in queryset.exclude(status=DeliveryStatus.DELIVERED):

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.services import OwnSite, streaming_pair
+from tests.services import OwnSite, RedisServer, streaming_pair
 from tests.support import ROOT, clean_env, fetch, free_port, manage, wait_for_http
 
 DELAY = 4  # seconds the replica applies each commit late
@@ -64,8 +64,17 @@ def site(tmp_path_factory):
         result = manage("migrate", "--noinput", "-v0", env={**env, "DATABASE_URL": primary.url})
         assert result.returncode == 0, result.stderr
 
+    # The page cache is purged through Redis, shared by the web node and the `manage.py
+    # shell` processes that make the changes here, as by every node and worker in production.
+    (root / "redis").mkdir()
+    redis = RedisServer(root / "redis")
+    redis.start()
     with streaming_pair(root, delay=f"{DELAY}s", before_backup=migrate) as (primary, replica):
-        env |= {"DATABASE_URL": primary.url, "DATABASE_REPLICA_URLS": replica.url}
+        env |= {
+            "DATABASE_URL": primary.url,
+            "DATABASE_REPLICA_URLS": replica.url,
+            "REDIS_URL": redis.url,
+        }
         port = free_port()
         log = root / "gunicorn.log"
         with log.open("w") as stderr:
@@ -87,6 +96,7 @@ def site(tmp_path_factory):
         finally:
             server.terminate()
             server.wait(30)
+            redis.stop()
     shutil.rmtree(root, ignore_errors=True)  # both clusters are stopped by now
 
 
