@@ -210,18 +210,3 @@ def most_read(*, section_id: int | None = None, now: datetime.datetime | None = 
         now=now,
         section=section_id,
     )
-
-
-def reads_of(article_ids, *, now: datetime.datetime | None = None) -> dict[int, tuple[int, int]]:
-    """For the desk: each story's reads (today, last 7 days), from the rolled-up rows."""
-    now = now or timezone.now()
-    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    week = now - datetime.timedelta(days=7)
-    found = {pk: [0, 0] for pk in article_ids}
-    rows = StoryReads.objects.filter(article_id__in=found, hour__gte=min(today, week))
-    for article_id, hour, count in rows.values_list("article_id", "hour", "count"):
-        if hour >= week:
-            found[article_id][1] += count
-        if hour >= today:
-            found[article_id][0] += count
-    return {pk: (today_count, week_count) for pk, (today_count, week_count) in found.items()}

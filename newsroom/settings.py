@@ -276,7 +276,9 @@ PAGE_CACHE_KEEP_SECONDS = env_int("PAGE_CACHE_KEEP_SECONDS", 86400)
 # key before that. Browsers, which no purge reaches, keep it HTTP_CACHE_SECONDS.
 SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 300)
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
-PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
+# (/r/: the read beacon, articles/reads.py, is never stored, and two of its requests at once
+# must not wait for each other's render as two of a page's would.)
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/r/")
 
 # The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
 # task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.

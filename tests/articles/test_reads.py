@@ -2,13 +2,14 @@
 on pages and their surrogate keys, the desk's figures."""
 
 import datetime
+import time
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from articles import keys, reads
-from articles.models import MostRead, Status, StoryReads
+from articles.models import Article, MostRead, Status, StoryReads
 from newsroom import periodic
 from newsroom.invalidation import keys_changed
 from tests.factories import make_article, section
@@ -73,6 +74,19 @@ def test_the_beacon_is_never_cached_and_sets_no_cookie(client):
     assert response["Cache-Control"] == "no-store"
     assert not response.cookies
     assert "Surrogate-Key" not in response
+
+
+def test_beacons_at_once_do_not_wait_for_each_other_in_the_page_cache(client, settings):
+    # Another request for the same beacon is under way: a page would wait for its render.
+    from newsroom import pagecache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    story = make_article()
+    cache.set(pagecache.page_key(f"/r/{story.pk}.gif", "") + ":lock", 1, 30)
+    started = time.monotonic()
+    assert beacon(client, story.pk).status_code == 200
+    assert time.monotonic() - started < pagecache.WAIT_FOR_RENDER_SECONDS / 2
+    assert rolled(story) == 1
 
 
 @pytest.mark.parametrize(
@@ -242,10 +256,27 @@ def test_the_article_page_carries_the_beacon(client):
 # --- the desk ----------------------------------------------------------------------------
 
 
-def test_reads_of_today_and_the_week():
-    story = make_article()
-    now = timezone.now()
+def with_rows(story, now):
     StoryReads.objects.create(article=story, hour=reads._hour_start(reads.hour_of(now)), count=4)
     StoryReads.objects.create(article=story, hour=now - datetime.timedelta(days=3), count=10)
     StoryReads.objects.create(article=story, hour=now - datetime.timedelta(days=9), count=100)
-    assert reads.reads_of([story.pk], now=now) == {story.pk: (4, 14)}
+
+
+def test_reads_of_today_and_the_week():
+    story, unread = make_article(), make_article()
+    now = timezone.now()
+    with_rows(story, now)
+    found = {a.pk: (a.reads_today, a.reads_week) for a in Article.objects.with_reads(now=now)}
+    assert found == {story.pk: (4, 14), unread.pk: (0, 0)}
+
+
+@pytest.mark.parametrize("person", ["editor_client", "journalist_client"])
+def test_the_desk_shows_reads_on_the_list_and_the_story(request, person, journalist):
+    desk = request.getfixturevalue(person)
+    story = make_article(created_by=journalist)
+    with_rows(story, timezone.now())
+    listing = desk.get("/admin/articles/article/").content.decode()
+    assert "Reads today" in listing and "Reads, 7 days" in listing
+    assert '<td class="field-reads_week">14</td>' in listing
+    page = desk.get(f"/admin/articles/article/{story.pk}/change/").content.decode()
+    assert "4 today, 14 in the last 7 days" in page
