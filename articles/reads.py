@@ -2,8 +2,8 @@
 
 Counting. Each article page carries a 1×1 image, `/r/<story id>.gif` (the beacon), which
 every proxy passes, so a page served from Varnish's cache is still counted. The beacon adds
-one to the story's bucket of the hour in the cache (`cache.add`, then `cache.incr`: any
-Django cache backend). Nothing about the reader is stored or even read beyond two
+one to the story's bucket of the hour in the cache (`cache.incr`, or `cache.add` for the
+hour's first read: any Django cache backend). Nothing about the reader is stored or even read beyond two
 headers: a prefetch or prerender (`Sec-Purpose`, `Purpose`) and a known crawler
 (`User-Agent`, CRAWLERS) are not counted. The beacon answers the same bytes to every
 request, whatever the id, so it never tells whether a draft exists.
@@ -90,12 +90,13 @@ def count_read(article_id: int, *, now: datetime.datetime | None = None) -> None
     if not 0 < article_id <= LARGEST_ID:
         return
     key = bucket_key(article_id, hour_of(now or timezone.now()))
-    if cache.add(key, 1, BUCKET_SECONDS):
-        return
+    # incr first: most views find their bucket there (two Redis round trips with Django's
+    # backend, against three for add, then incr).
     try:
         cache.incr(key)
-    except ValueError:  # expired between the two calls: this is its first read again
-        cache.add(key, 1, BUCKET_SECONDS)
+    except ValueError:  # the hour's first read (or two first reads at once)
+        if not cache.add(key, 1, BUCKET_SECONDS):
+            cache.incr(key)
 
 
 # --- rolling up -----------------------------------------------------------------------
