@@ -80,6 +80,7 @@ RELATIONS = {
 
 
 def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
+    """The published story at this slug, with its relations (the readers' page)."""
     found = cards.load(
         lambda p: Article.objects.published(at=p.now).filter(slug=p.slug),
         stop=1,
@@ -88,10 +89,33 @@ def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
         now=now,
         slug=slug,
     )
-    if not found:
-        return None
-    article = found[0]
-    related = {name: related_objects(name, article.pk) for name in RELATIONS}
+    return with_relations(found[0]) if found else None
+
+
+def published_article_by_pk(pk: int, *, now: datetime.datetime) -> Article | None:
+    """The published story with this id, with its relations (the API, whose addresses
+    keep working when a slug changes)."""
+    found = cards.load(
+        lambda p: Article.objects.published(at=p.now).filter(pk=p.pk),
+        stop=1,
+        extra=DETAIL_COLUMNS,
+        authors=None,
+        now=now,
+        pk=pk,
+    )
+    return with_relations(found[0]) if found else None
+
+
+def with_relations(article: Article) -> Article:
+    """The article with one query per kind of RELATIONS attached."""
+    hand_over(article, {name: related_objects(name, article.pk) for name in RELATIONS})
+    return article
+
+
+def hand_over(article: Article, related: dict[str, list]) -> None:
+    """Give the article its related objects (a list per name of RELATIONS) the way
+    prefetch_related leaves them, so `article.tags.all()` and friends read no more."""
+    related = dict(related)
     article.loaded_authors = related.pop("authors")
     keys.show_authors(article.loaded_authors)
     keys.show(
@@ -107,7 +131,6 @@ def published_article(slug: str, *, now: datetime.datetime) -> Article | None:
         queryset._result_cache = objects
         queryset._prefetch_done = True
         cache[name] = queryset
-    return article
 
 
 def related_objects(name: str, article_id: int) -> list:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import cards
-from articles.models import Article, Byline
+from articles.models import Article, Byline, Correction
+from authors.models import Author
 from newsroom import compiled
 
 PER_PAGE = 20
@@ -99,6 +100,23 @@ def public_tags(*, at: datetime.datetime | None = None) -> QuerySet:
     at = at or timezone.now()
     return Tag.objects.filter(
         Exists(Article.objects.published(at=at).tagged(OuterRef("pk"), at=at))
+    )
+
+
+def public_authors(*, at: datetime.datetime | None = None) -> QuerySet:
+    """Authors the API lists: with at least one published story. Someone whose only
+    bylines are on drafts, scheduled, taken-down or deleted stories is not listed, so a
+    guest writer's name on an embargoed story gives nothing away."""
+    at = at or timezone.now()
+    return Author.objects.filter(
+        Exists(Article.objects.published(at=at).filter(bylines__author=OuterRef("pk")))
+    )
+
+
+def public_corrections(*, at: datetime.datetime | None = None) -> QuerySet:
+    """Corrections readers see: those of published stories, newest first."""
+    return Correction.objects.filter(article__in=Article.objects.published(at=at)).order_by(
+        "-created_at", "-id"
     )
 
 

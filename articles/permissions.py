@@ -172,6 +172,15 @@ def visible_tags(user, queryset):
     )
 
 
+# --- webhooks (api/) -------------------------------------------------------------------
+
+
+def can_manage_webhooks(user) -> bool:
+    """Editors register webhook endpoints and read the delivery log: an endpoint receives
+    every story as it goes out, which is the editors' call."""
+    return _is_staff(user) and is_editor(user)
+
+
 # --- refusals -------------------------------------------------------------------------
 
 # What the desk is told when a rule says no. The services and the admin's workflow pages

@@ -40,20 +40,21 @@ def _forget_urls(*, setting, **kwargs):
         _plain_url.cache_clear()
 
 
-def _sized(photo: Photo, fmt: str) -> list[tuple[int, str]]:
+def sized(photo: Photo, fmt: str) -> list[tuple[int, str]]:
+    """(width, URL) of each rendition of this format, narrowest first."""
     found = photo.renditions.get(fmt) or {}
     return sorted((int(width), media_url(name)) for width, name in found.items())
 
 
 def srcset(photo: Photo, fmt: str) -> str:
-    return ", ".join(f"{url} {width}w" for width, url in _sized(photo, fmt))
+    return ", ".join(f"{url} {width}w" for width, url in sized(photo, fmt))
 
 
 def best(photo: Photo, *, max_width: int = OG_WIDTH, fmt: str = "jpeg") -> dict:
     """The largest rendition not wider than max_width: {"url", "width", "height"}."""
-    sized = [(w, url) for w, url in _sized(photo, fmt) if w <= max_width]
-    if sized:
-        width, url = sized[-1]
+    fitting = [(w, url) for w, url in sized(photo, fmt) if w <= max_width]
+    if fitting:
+        width, url = fitting[-1]
     else:
         width, url = photo.width, photo.image.url
     if fmt.startswith("card_"):

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from articles import detail, frontpage, keys, listing, previews, reads, related, seo
 from articles import search as search_engine
 from articles.context_processors import chrome_for
-from articles.models import Article, ArticleRedirect, Correction
+from articles.models import Article, ArticleRedirect
 from newsroom.statements import planned_each_time
 
 
@@ -137,7 +137,7 @@ class CorrectionsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         notes = (
-            Correction.objects.filter(article__in=Article.objects.published())
+            listing.public_corrections()
             .select_related("article")
             .only(
                 "kind",
@@ -147,7 +147,6 @@ class CorrectionsView(TemplateView):
                 "article__slug",
                 "article__published_at",
             )  # fmt: skip
-            .order_by("-created_at", "-id")
         )
         page = listing.page_of(notes, self.request.GET.get("page"))
         keys.show(keys.CORRECTIONS, *(keys.article(note.article_id) for note in page.items))

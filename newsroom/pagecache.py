@@ -77,7 +77,8 @@ LOCK_SECONDS = 10
 WAIT_FOR_RENDER_SECONDS = 2.0
 JITTER = (0.8, 1.0)  # a lifetime is this share of the configured one, chosen at random
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml",
-                   "text/xml", "text/plain", "application/json")  # fmt: skip
+                   "text/xml", "text/plain", "application/json",
+                   "application/vnd.iptc.ninjs+json", "application/problem+json")  # fmt: skip
 
 
 def jittered(seconds: float) -> float:

@@ -69,12 +69,14 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its Swagger UI files, served from our static files (no CDN)
     "newsroom",
     "authors",
     "articles",
     "wordpress",
     "anymail",
     "newsletter",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.pagecache.PageCacheMiddleware",
     "newsroom.replicas.ReplicaMiddleware",  # readers' reads to a replica (none: not used)
+    "api.http.ApiHeadersMiddleware",
     "newsroom.security.RefuseNulBytesMiddleware",
     # Old WordPress addresses (/?p=123, /slug/, /category/x/…): inside the page cache, so
     # its answers are cached under the content version like any page.
@@ -276,6 +279,13 @@ PAGE_CACHE_KEEP_SECONDS = env_int("PAGE_CACHE_KEEP_SECONDS", 86400)
 # key before that. Browsers, which no purge reaches, keep it HTTP_CACHE_SECONDS.
 SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 300)
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 30)
+# The public API (api/): requests per client address per window, past which it answers
+# 429 with Retry-After (0: no limit).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
+# Webhook endpoints on loopback, private or link-local addresses are refused unless this is
+# on (development; tests with a receiver on 127.0.0.1). Never in production.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 # (/r/: the read beacon, articles/reads.py, is never stored, and two of its requests at once
 # must not wait for each other's render as two of a page's would.)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/r/")

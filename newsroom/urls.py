@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from api.routes import api
 from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
 from newsroom import views
 from newsroom.accounts import ThrottledPasswordResetView
@@ -37,6 +38,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("authors/", include("authors.urls")),
     path("newsletter/anymail/", include("anymail.urls")),
     path("newsletter/", include("newsletter.urls")),

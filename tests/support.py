@@ -12,6 +12,10 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+# Real-world inputs (WordPress's export test data, IPTC ninjs items and schemas), read by
+# path where they sit beside the checkout and never copied into it; SHARED_FIXTURES names
+# them for a checkout elsewhere (.ci/run sets it for a clone outside the workspace).
+SHARED_FIXTURES = Path(os.environ.get("SHARED_FIXTURES") or ROOT.parent / "shared" / "fixtures")
 VENV_BIN = Path(sys.executable).parent
 
 

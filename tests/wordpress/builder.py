@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-# WordPress's Theme Unit Test export, read where the project's checkout sits beside the
-# shared fixtures (never copied into the project); WORDPRESS_THEME_UNIT_TEST overrides.
+from tests.support import SHARED_FIXTURES
+
+# WordPress's Theme Unit Test export, read from the shared fixtures (never copied into the
+# project); WORDPRESS_THEME_UNIT_TEST overrides.
 THEME_UNIT_TEST = Path(
     os.environ.get("WORDPRESS_THEME_UNIT_TEST")
-    or Path(__file__).resolve().parents[2].parent
-    / "shared/fixtures/wordpress/themeunittestdata.wordpress.xml"
+    or SHARED_FIXTURES / "wordpress" / "themeunittestdata.wordpress.xml"
 )
 SITE = "https://old.example"
 
