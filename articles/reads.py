@@ -3,9 +3,9 @@
 Counting. Each article page carries a 1×1 image, `/r/<story id>.gif` (the beacon), which
 every proxy passes, so a page served from Varnish's cache is still counted. The beacon adds
 one to the story's bucket of the hour in the cache (`cache.incr`, or `cache.add` for the
-hour's first read: any Django cache backend). Nothing about the reader is stored or even read beyond two
-headers: a prefetch or prerender (`Sec-Purpose`, `Purpose`) and a known crawler
-(`User-Agent`, CRAWLERS) are not counted. The beacon answers the same bytes to every
+hour's first read: any Django cache backend). Nothing about the reader is stored, or read
+beyond two headers: a prefetch or prerender (`Sec-Purpose`, `Purpose`) and a known
+crawler (`User-Agent`, CRAWLERS) are not counted. The beacon answers the same bytes to every
 request, whatever the id, so it never tells whether a draft exists.
 
 Rolling up. Every few minutes (newsroom/periodic.py) `roll_up` copies the buckets of the
