@@ -108,7 +108,8 @@ def _hour_start(hour: int) -> datetime.datetime:
 
 def roll_up(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Copy the recent buckets of published stories into StoryReads, then refresh the
-    most-read lists. Safe to run twice, or at once from two workers."""
+    most-read lists. Safe to run again (a retried task): buckets are set, never added.
+    Two runs at the same moment are not guarded against (the schedule fires one a period)."""
     now = now or timezone.now()
     current = hour_of(now)
     hours = range(current - ROLL_HOURS + 1, current + 1)

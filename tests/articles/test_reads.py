@@ -123,6 +123,13 @@ def test_a_draft_or_unknown_id_counts_nothing_and_answers_the_same(client):
     assert list(StoryReads.objects.values_list("article_id", flat=True)) == [story.pk]
 
 
+def test_a_head_is_answered_and_not_counted(client):
+    story = make_article()
+    response = client.head(f"/r/{story.pk}.gif", HTTP_USER_AGENT=BROWSER)
+    assert response.status_code == 200
+    assert rolled(story) == 0
+
+
 def test_the_beacon_refuses_a_post(client):
     story = make_article()
     assert client.post(f"/r/{story.pk}.gif").status_code in (403, 405)
