@@ -48,6 +48,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))  # with sync, gunicorn want
 # A request that takes longer than this is stuck; kill the worker rather than queue behind it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
+# gunicorn 24+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl):
+# two nodes on one machine (tests, benchmarks, `docker compose` with host networking) would
+# share it. Nothing here uses it; nodes are managed by signals and the orchestrator.
+control_socket_disable = True
 keepalive = 5
 # The application loads once in the master and every worker is forked from it: a worker
 # starts in milliseconds instead of a second, so recycling one (below) does not stall the

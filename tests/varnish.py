@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -167,10 +168,13 @@ class Site:
             GUNICORN_WORKERS="1",
             GUNICORN_ACCESSLOG="",
             LOG_LEVEL="WARNING",
-            # A `manage.py shell` of run() plays the desk: the purge task runs in it after
-            # the commit, as a worker would run it from the queue.
-            TASKS_BACKEND="immediate",
-            **settings,
+            **{
+                # A `manage.py shell` of run() plays the desk: the purge task runs in it
+                # after the commit, as a worker would run it from the queue (unless the
+                # test runs a worker: TASKS_BACKEND="database").
+                "TASKS_BACKEND": "immediate",
+                **settings,
+            },
         )
 
     def prepare(self) -> "Site":
@@ -211,6 +215,7 @@ class Node:
                 [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
                  "--bind", self.address],
                 cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
+                start_new_session=True,  # a process group of its own: kill() takes it all
             )  # fmt: skip
         wait_for_http(f"http://{self.address}/healthz", process=self.process, log=self.log)
         return self
@@ -219,6 +224,11 @@ class Node:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(30)
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers at once, as when the node's machine is lost."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
 
     def __exit__(self, *exc):
         self.stop()

@@ -17,7 +17,7 @@ import std;
 import var;
 import xkey;
 
-include "site.vcl";  # backends, their probe, `acl purgers`, and `sub vcl_init` adding them
+include "site.vcl";  # backends, their probe, `acl purgers`, `sub vcl_init` adding them, `sub web_after_failure`
 
 sub vcl_recv {
     if (req.method == "PURGE") {
@@ -105,8 +105,24 @@ sub vcl_hash {
 }
 
 sub vcl_backend_fetch {
+    if (bereq.retries > 0) {
+        # The node tried before failed (vcl_backend_error): the next one after it.
+        call web_after_failure;
+        unset bereq.http.X-Failed-Node;
+    }
     # When this fetch began, on Varnish's clock, for the purge check below.
     set bereq.http.X-Fetch-Started = "" + std.time2real(now, 0.0);
+}
+
+sub vcl_backend_error {
+    # No answer from the node: it refused the connection or dropped it before answering
+    # (it died, and the probes notice only after 3 of them, seconds later). A GET or HEAD
+    # is asked of the next node instead, so a reader gets no 503 while another node is up
+    # (tests/test_several_nodes.py). Never anything else: a POST may have been acted on.
+    if (bereq.retries < 3 && bereq.method ~ "^(GET|HEAD)$") {
+        set bereq.http.X-Failed-Node = beresp.backend.name;
+        return (retry);
+    }
 }
 
 sub vcl_backend_response {

@@ -69,6 +69,25 @@ chmod 755 "$workdir" "$generated"
         echo "    web.add_backend(web$i);"
         i=$((i + 1))
     done
+    # For each node, the other nodes in turn after it: where a reader's fetch goes again
+    # when that node refused it or died under it (default.vcl, vcl_backend_error).
+    i=1
+    while [ "$n" -gt 1 ] && [ "$i" -le "$n" ]; do
+        echo "    new after_web$i = directors.fallback();"
+        j=$((i % n + 1))
+        while [ "$j" -ne "$i" ]; do
+            echo "    after_web$i.add_backend(web$j);"
+            j=$((j % n + 1))
+        done
+        i=$((i + 1))
+    done
+    echo "}"
+    echo "sub web_after_failure {"
+    i=1
+    while [ "$n" -gt 1 ] && [ "$i" -le "$n" ]; do
+        echo "    if (bereq.http.X-Failed-Node == \"web$i\") { set bereq.backend = after_web$i.backend(); }"
+        i=$((i + 1))
+    done
     echo "}"
 } > "$generated/site.vcl"
 

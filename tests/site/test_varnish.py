@@ -11,12 +11,13 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from http.server import ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
 
 from tests import varnish as proxy
-from tests.support import fetch
+from tests.support import fetch, free_port
 
 pytestmark = pytest.mark.skipif(bool(proxy.missing()), reason=proxy.missing() or "")
 
@@ -268,6 +269,28 @@ def test_a_sick_node_leaves_the_rotation(site, tmp_path):
         statuses = [get(front.base + "/", {"Cookie": "sessionid=x"})[0] for _ in range(10)]
         assert statuses == [200] * 10
         assert front.backend_requests()["web2"] == 2
+
+
+def test_a_node_that_refuses_connections_before_the_probe_notices_costs_readers_nothing(
+    tmp_path,
+):
+    """A node just died (nothing listens on its port) and is still in the rotation (its
+    probes have not failed 3 times yet): a reader's page it was asked for is fetched from
+    the next node instead of answered 503 (tests/test_several_nodes.py, under load)."""
+    proxy.StandInBackend.version, proxy.StandInBackend.failing = 1, False
+    server = ThreadingHTTPServer(("127.0.0.1", 0), proxy.StandInBackend)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dead = f"127.0.0.1:{free_port()}"  # nothing listens there
+    alive = f"127.0.0.1:{server.server_address[1]}"
+    try:
+        with proxy.Varnish(tmp_path / "dead", [dead, alive], probe_interval="60s") as front:
+            answers = [get(f"{front.base}/never-cached-{n}?ttl=0")[0] for n in range(10)]
+            assert front.healthy("web1")  # still in the rotation all along
+            assert answers == [200] * 10
+            assert front.backend_requests()["web2"] == 10
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_when_every_node_is_down_cached_pages_are_served_stale_and_others_get_503(site, tmp_path):
