@@ -28,6 +28,9 @@ on, so it purges their list keys too.
     missing  every 404 (a new address may now exist)
     nav      the navigation (which sections there are, their names), on every HTML page
     banner   the breaking-news banner, on every HTML page
+    mostread the paper's most-read list (front page); mostread-s<id>: a section's (its
+             page, the pages of its stories). Sent by the roll-up when a list changes
+             (articles/reads.py)
     robots   robots.txt
     all      every keyed response (newsroom/surrogate.py)
 
@@ -63,6 +66,7 @@ MISSING = "missing"
 NAV = "nav"
 BANNER = "banner"
 ROBOTS = "robots"
+MOST_READ = "mostread"
 
 
 def article(pk) -> str:
@@ -87,6 +91,11 @@ def agency(pk) -> str:
 
 def photo(pk) -> str:
     return f"i{pk}"
+
+
+def most_read(section_pk=None) -> str:
+    """The paper's most-read list, or a section's."""
+    return MOST_READ if section_pk is None else f"{MOST_READ}-s{section_pk}"
 
 
 def section_list(pk) -> str:

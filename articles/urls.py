@@ -14,6 +14,7 @@ urlpatterns = [
     path("feed/", feeds.ArticleFeed(), name="feed"),
     path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
     path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_feed"),
+    path("r/<int:pk>.gif", views.read_beacon, name="read"),
     path("preview/<str:token>/", views.preview_link, name="preview"),
     re_path(
         r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<slug>[-\w]+)/$",

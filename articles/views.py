@@ -1,15 +1,17 @@
 """The readers' site. Every page starts from Article.objects.published()."""
 
+import base64
 import datetime
 
 from django.conf import settings
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from articles import detail, frontpage, keys, listing, previews, related, seo
+from articles import detail, frontpage, keys, listing, previews, reads, related, seo
 from articles import search as search_engine
 from articles.context_processors import chrome_for
 from articles.models import Article, ArticleRedirect
@@ -25,6 +27,7 @@ class FrontPageView(TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "page": page,
+            "most_read": reads.most_read(),
             "meta": seo.page_meta(
                 title=settings.SITE_NAME,
                 description=f"The latest news from {settings.SITE_NAME}.",
@@ -70,6 +73,7 @@ class SectionView(ArticleListView):
         return {
             **context,
             "section": section,
+            "most_read": reads.most_read(section_id=section.pk),
             "meta": seo.page_meta(
                 title=f"{section.name} — {settings.SITE_NAME}",
                 description=section.description or f"The latest {section.name} news.",
@@ -203,6 +207,8 @@ def render_article(request, article: Article, *, preview: bool = False):
     context = {
         "article": article,
         "related": [] if preview else related.for_page(article),
+        # The most read of the story's own section (a published story always has one).
+        "most_read": [] if preview else reads.most_read(section_id=article.primary_section_id),
         "preview": preview,
         "meta": seo.article_meta(article),
         "jsonld": seo.article_jsonld(article),
@@ -212,6 +218,21 @@ def render_article(request, article: Article, *, preview: bool = False):
         add_never_cache_headers(response)
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# A transparent 1×1 GIF: what the read beacon answers, to every request alike.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@require_safe
+def read_beacon(request, pk: int):
+    """Counts a read of story `pk` (articles/reads.py). The same image for any id, never
+    cached: a page served from a proxy's cache still sends it."""
+    if reads.is_a_read(request):
+        reads.count_read(pk)
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -4,6 +4,8 @@
     .venv/bin/python bench/varnish.py slow-clients   # 200 slow-header connections for 30 s
     .venv/bin/python bench/varnish.py outage         # PostgreSQL down for 2 minutes under load
     .venv/bin/python bench/varnish.py breaking-news  # 2,000 URLs, a change every 10 s, stale check
+    .venv/bin/python bench/varnish.py beacon         # cached article views with and without
+                                                     # the read beacon (articles/reads.py)
     .venv/bin/python bench/varnish.py all
 
 Each starts gunicorn web nodes (production settings, gunicorn.conf.py) and Varnish through
@@ -598,7 +600,78 @@ def bench_database(args) -> tuple[str, str]:
     return database_url, os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
 
 
-SCENARIOS = {"static": static, "slow-clients": slow_clients, "outage": outage,
+# wrk: a reader's view is the article page (from Varnish's cache) and then its read beacon
+# (passed to a web node, counted): WRK_URLS lines are "page beacon".
+BEACON_LUA = """
+local pages, beacons = {}, {}
+for line in io.lines(os.getenv("WRK_URLS")) do
+  local page, beacon = line:match("(%S+) (%S+)")
+  pages[#pages + 1] = page
+  beacons[#beacons + 1] = beacon
+end
+local headers = {["Accept-Encoding"] = "gzip",
+  ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local n, i = 0, 1
+request = function()
+  n = n + 1
+  if n % 2 == 1 then
+    i = math.random(#pages)
+    return wrk.format("GET", pages[i], headers)
+  end
+  return wrk.format("GET", beacons[i], headers)
+end
+"""
+
+
+def wrk_views(base: str, pairs: list[tuple[str, str]], seconds: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "views.lua"
+        script.write_text(BEACON_LUA)
+        url_file = Path(folder) / "urls.txt"
+        url_file.write_text("".join(f"{page} {beacon}\n" for page, beacon in pairs))
+        result = subprocess.run(
+            [require_wrk(), "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+             "--timeout", "10s", "-s", str(script), base],
+            env={**os.environ, "WRK_URLS": str(url_file)},
+            capture_output=True, text=True, timeout=seconds + 60,
+        )  # fmt: skip
+    return parse_wrk(result.stdout)
+
+
+def beacon(args, log) -> None:
+    """Article views per second from Varnish's cache, without and with one read beacon per
+    view (the beacon is passed to a web node and counted in Redis)."""
+    import re
+
+    database_url, redis_url = bench_database(args)
+    with tempfile.TemporaryDirectory(prefix="bench-beacon-") as folder:
+        stack = Stack(Path(folder), database_url, redis_url)
+        prepare(stack.site, args.articles, database_url, seed=args.seed)
+        with stack:
+            paths = [p for p in urls(stack.site, 300)["urls"] if p.count("/") == 5][:300]
+            pairs = []
+            for path in paths:
+                status, body, _ = get(stack.base + path)
+                found = re.search(rb'class="read-beacon" src="([^"]+)"', body)
+                pairs.append((path, found[1].decode()))
+            wrk(stack.base, paths, args.warmup)
+            pages_only = wrk(stack.base, paths, args.seconds)
+            load_pages = load_average()
+            wrk_views(stack.base, pairs, args.warmup)
+            with_beacon = wrk_views(stack.base, pairs, args.seconds)
+            load_views = load_average()
+    views_alone = pages_only["requests_per_second"]
+    views_with = with_beacon["requests_per_second"] / 2
+    emit({"scenario": "beacon", "urls": len(paths), "connections": CONNECTIONS,
+          "seconds": args.seconds, "pages_only": pages_only, "load_pages": load_pages,
+          "page_and_beacon": with_beacon, "load_views": load_views,
+          "views_per_second_without": round(views_alone),
+          "views_per_second_with": round(views_with),
+          "cost_share": round(1 - views_with / views_alone, 3)}, log)  # fmt: skip
+
+
+SCENARIOS = {"static": static, "beacon": beacon, "slow-clients": slow_clients, "outage": outage,
              "breaking-news": breaking_news}  # fmt: skip
 
 

@@ -99,6 +99,16 @@ SCHEDULE = [
         missed=SKIP,
         grace=datetime.timedelta(hours=1),
     ),
+    # Reads counted in the cache into StoryReads, and the most-read lists refreshed
+    # (articles/reads.py). Each run reads the last few hours' buckets, so a missed run
+    # needs no catching up: the next one does its work.
+    Periodic(
+        "roll up reads",
+        "articles.reads.roll_up_reads",
+        Every(5 * 60),
+        missed=SKIP,
+        grace=datetime.timedelta(minutes=2),
+    ),
 ]
 
 

@@ -286,7 +286,9 @@ API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
 # Webhook endpoints on loopback, private or link-local addresses are refused unless this is
 # on (development; tests with a receiver on 127.0.0.1). Never in production.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
-PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/")
+# (/r/: the read beacon, articles/reads.py, is never stored, and two of its requests at once
+# must not wait for each other's render as two of a page's would.)
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/r/")
 
 # The HTTP proxies in front (Varnish) that a change purges by surrogate key, through the
 # task queue (newsroom/purge.py): "http://varnish:6081,http://10.0.0.7:6081". None: no purge.

@@ -70,6 +70,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "published_at",
         "last_edited_by",
         "updated_at",
+        "reads_today",
+        "reads_week",
     ]
     list_display_links = ["headline"]
     list_filter = [
@@ -92,6 +94,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "updated_at",
         "created_by",
         "last_edited_by",
+        "reads",
     ]
     fieldsets = [
         (None, {"fields": ["headline", "standfirst", "body"]}),
@@ -111,6 +114,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     "created_by",
                     "last_edited_by",
                     "loaded_version",
+                    "reads",
                 ]
             },
         ),
@@ -130,6 +134,7 @@ class ArticleAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("primary_section", "last_edited_by")
+            .with_reads(now=timezone.now())
             .prefetch_related(
                 "sections", Prefetch("bylines", queryset=Byline.objects.select_related("author"))
             )
@@ -187,6 +192,21 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="sections")
     def section_names(self, article):
         return ", ".join(section.name for section in article.all_sections)
+
+    # Reads counted on the readers' site, rolled up every few minutes (articles/reads.py).
+    @admin.display(description="reads today", ordering="reads_today")
+    def reads_today(self, article):
+        return article.reads_today
+
+    @admin.display(description="reads, 7 days", ordering="reads_week")
+    def reads_week(self, article):
+        return article.reads_week
+
+    @admin.display(description="reads")
+    def reads(self, article):
+        if article.pk is None:
+            return "—"
+        return f"{article.reads_today} today, {article.reads_week} in the last 7 days"
 
     @admin.display(description="version")
     def loaded_version(self, article):

@@ -14,6 +14,7 @@ from articles.models.articles import (
 )
 from articles.models.frontpage import BreakingNews, FrontPageSlot
 from articles.models.photos import Photo, PhotoQuerySet, UsageRights
+from articles.models.reads import MostRead, StoryReads
 from articles.models.revisions import RevisionSnapshot
 from articles.models.taxonomy import Agency, Section
 
@@ -31,11 +32,13 @@ __all__ = [
     "EventAction",
     "FrontPageSlot",
     "InvalidTransition",
+    "MostRead",
     "Photo",
     "RevisionSnapshot",
     "PhotoQuerySet",
     "Section",
     "Status",
+    "StoryReads",
     "TaggedArticle",
     "UsageRights",
 ]

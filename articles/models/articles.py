@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -89,6 +90,25 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_review(self) -> "ArticleQuerySet":
         return self.filter(status=Status.REVIEW)
+
+    def with_reads(self, *, now: datetime.datetime) -> "ArticleQuerySet":
+        """`reads_today` (since midnight, TIME_ZONE) and `reads_week` (the last 7 days),
+        from the rolled-up counts (articles/reads.py)."""
+        from articles.models.reads import StoryReads
+
+        def since(moment):
+            total = (
+                StoryReads.objects.filter(article=models.OuterRef("pk"), hour__gte=moment)
+                .values("article")
+                .annotate(total=models.Sum("count"))
+                .values("total")
+            )
+            return Coalesce(models.Subquery(total), 0)
+
+        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return self.annotate(
+            reads_today=since(midnight), reads_week=since(now - datetime.timedelta(days=7))
+        )
 
     def with_photo_rights_lapsed(self, *, on: datetime.date | None = None) -> "ArticleQuerySet":
         """Articles whose lead photo's "may be used until" date has passed."""

@@ -48,6 +48,14 @@ sub vcl_recv {
         return (synth(405));
     }
 
+    # The read beacon of article pages (articles/reads.py): every view must reach a web
+    # node, or a page served from here would never be counted. Never cached, and sent
+    # without cookies: the count needs none.
+    if (req.url ~ "^/r/[0-9]+\.gif$") {
+        unset req.http.Cookie;
+        return (pass);
+    }
+
     # Tracking parameters change nothing on the page: one copy for every campaign. The
     # backend does not see them either (analytics run in the reader's browser).
     set req.url = regsuball(req.url, "(?<=[?&])(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|yclid|igshid|twclid|ttclid|_ga|_gl)(=[^&]*)?(&|$)", "");

@@ -310,6 +310,9 @@ def test_a_scheduled_story_purges_the_lists_it_will_join(editor, committed):
 NOT_SHOWN = {
     "articles.ArticleEvent": "the desk's workflow history",
     "articles.RevisionSnapshot": "versions, for the desk",
+    "articles.StoryReads": "reads per hour, for the desk and the roll-up",
+    # Written only by the roll-up, which sends the list's key itself (articles/reads.py).
+    "articles.MostRead": "the roll-up sends mostread / mostread-s<id> when a list changes",
     "newsroom.RateLimitCounter": "sign-in throttling",
     "newsroom.ReplicaHold": "which read replicas readers may use (newsroom/replicas.py)",
     "newsroom.TwoStepReset": "sign-in",
