@@ -200,34 +200,16 @@ def publish(article: Article, *, by, at: datetime.datetime | None = None) -> Art
     """Publish now, or schedule when `at` is in the future (visibility is decided when
     readers ask, so a scheduled article appears by itself). Published now, a story that
     was live before (unpublished, or deleted and recovered) keeps its publish time."""
-    now = timezone.now()
-    current = _locked(article)
-    permissions.check(permissions.can_publish, by, current)
     if at is not None and timezone.is_naive(at):
         raise ValueError("The publish time needs a time zone.")
+    now = timezone.now()
+    current = _locked(article)
     # Published now, a story that went out before comes back at its own address (which
     # carries its publish date), not at a new one.
     scheduling = at is not None and at > now
     when = at if scheduling else current.republish_time(now=now) or now
-    problems = preflight.problems(current)
-    if problems:
-        raise PublishBlocked(problems)
-    old_path = current.public_path() if current.published_at else None
-    current.move_to(Status.PUBLISHED)
-    current.published_at = when
-    if current.first_published_at is None or current.first_published_at > now:
-        current.first_published_at = when
-    _bump(current, "status", "published_at", "first_published_at")
-    related.refresh(current)
-    _remember_old_address(current, old_path)
-    scheduled = when > now
-    _event(
-        current,
-        EventAction.SCHEDULED if scheduled else EventAction.PUBLISHED,
-        by,
-        publish_time=when,
-    )
-    return current
+    action = EventAction.SCHEDULED if when > now else EventAction.PUBLISHED
+    return _go_live(current, by, when=when, first_if_after=now, action=action)
 
 
 @transaction.atomic
@@ -242,19 +224,28 @@ def publish_imported(article: Article, *, by, at: datetime.datetime, note: str) 
     if at > timezone.now():
         raise ValueError("An imported story can only be published at a time already past.")
     current = _locked(article)
+    return _go_live(
+        current, by, when=at, first_if_after=at, action=EventAction.PUBLISHED, note=note
+    )
+
+
+def _go_live(current, by, *, when, first_if_after, action, note="") -> Article:
+    """What every publication shares, on the locked row: the permission, the preflight,
+    the move to published at `when` (first publication too, unless it went out before
+    `first_if_after`), related stories, the old address kept, the event."""
     permissions.check(permissions.can_publish, by, current)
     problems = preflight.problems(current)
     if problems:
         raise PublishBlocked(problems)
     old_path = current.public_path() if current.published_at else None
     current.move_to(Status.PUBLISHED)
-    current.published_at = at
-    if current.first_published_at is None or current.first_published_at > at:
-        current.first_published_at = at
+    current.published_at = when
+    if current.first_published_at is None or current.first_published_at > first_if_after:
+        current.first_published_at = when
     _bump(current, "status", "published_at", "first_published_at")
     related.refresh(current)
     _remember_old_address(current, old_path)
-    _event(current, EventAction.PUBLISHED, by, note=note, publish_time=at)
+    _event(current, action, by, note=note, publish_time=when)
     return current
 
 
